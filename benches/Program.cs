@@ -1,0 +1,12 @@
+using BenchmarkDotNet.Running;
+
+namespace Spindle.Benchmarks;
+
+/// <summary>
+/// Entry point: <c>dotnet run -c Release --project benches -- --filter '*'</c>. Every benchmark class
+/// puts a .NET baseline (<c>Baseline = true</c>) beside the Spindle method on the same workload.
+/// </summary>
+public static class Program
+{
+    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+}
