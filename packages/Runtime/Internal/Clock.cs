@@ -20,5 +20,6 @@ internal static class Clock
         return Stopwatch.Frequency == TimeSpan.TicksPerSecond ? elapsed : (long)(elapsed * s_tickScale);
     }
 
-    public static Time.Instant CurrentNow() => Time.Instant.FromTicks(SystemTicks());
+    public static Time.Instant CurrentNow() =>
+        Time.Instant.FromTicks(Scheduling.RuntimeCore.Current?.Clock.NowTicks ?? SystemTicks());
 }

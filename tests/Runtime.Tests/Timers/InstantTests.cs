@@ -1,6 +1,6 @@
 using Spindle.Time;
 
-namespace Spindle.Tests.Time;
+namespace SpindleTests.Timers;
 
 public sealed class InstantTests
 {

@@ -1,0 +1,20 @@
+using System;
+using Spindle.Diagnostics;
+
+namespace Spindle.Internal;
+
+/// <summary>
+/// A Spindle awaitable that a task can be suspended on. The task remembers the leaf while it waits so
+/// that abort and timeouts can end the wait at once, and task listings can say what it waits for.
+/// </summary>
+internal interface ILeaf
+{
+    /// <summary>
+    /// Ends the wait with <paramref name="error"/> if it is still pending, giving up the leaf's place
+    /// (timer, waiter list) so nothing is lost. Returns false if the leaf completed first.
+    /// </summary>
+    bool TryCancelWait(Exception error);
+
+    /// <summary>Describes the wait for listings and dumps; never calls user code.</summary>
+    LeafInfo Describe();
+}

@@ -1,0 +1,125 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks.Sources;
+using Spindle.Diagnostics;
+using Spindle.Scheduling;
+
+namespace Spindle.Internal;
+
+/// <summary>
+/// One wait of a reusable leaf: the completion core plus the bookkeeping every Spindle wait needs
+/// (the awaiting task, so abort and timeouts can end the wait; the caller's token; the caller's
+/// location for listings). Leaves embed it and forward their <see cref="IValueTaskSource"/> calls.
+/// </summary>
+/// <remarks>
+/// <para>
+/// State: Idle → Waiting (<see cref="Begin"/>) → Done (<see cref="TryComplete"/>: exactly one of the
+/// racing completers wins the CAS) → Idle (<see cref="GetResult"/>). A leaf that keeps its place in
+/// some queue removes itself from it when its TryCancelWait wins.
+/// </para>
+/// <para>
+/// The awaiting task learns about the leaf in <see cref="OnCompleted"/> and forgets it on
+/// completion; if completion raced ahead of the registration, OnCompleted removes it again before
+/// returning (the task cannot resume before that: it resumes in a later poll).
+/// </para>
+/// <para>Mutable struct: fields holding it are never <c>readonly</c>.</para>
+/// </remarks>
+internal struct LeafWait
+{
+    private const int Idle = 0;
+    private const int Waiting = 1;
+    private const int Done = 2;
+
+    private LeafCore<bool> _core;
+    private int _state;
+    private TaskCore? _task;
+    private CancellationTokenRegistration _registration;
+    private string? _callerFile;
+    private int _callerLine;
+    private string? _callerMember;
+
+    public bool IsIdle => Volatile.Read(ref _state) == Idle;
+
+    public bool IsWaiting => Volatile.Read(ref _state) == Waiting;
+
+    /// <summary>Starts a wait; the returned token goes into the <see cref="System.Threading.Tasks.ValueTask"/>.</summary>
+    public short Begin(ILeaf owner, string? file, int line, string? member, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _state) != Idle)
+        {
+            ThrowHelper.ThrowMultipleAwaiters();
+        }
+
+        _callerFile = file;
+        _callerLine = line;
+        _callerMember = member;
+        _core.Reset();
+        Volatile.Write(ref _state, Waiting);
+        if (cancellationToken.CanBeCanceled)
+        {
+            _registration = cancellationToken.UnsafeRegister(static (state, token) =>
+                ((ILeaf)state!).TryCancelWait(new OperationCanceledException(token)), owner);
+        }
+
+        return _core.Version;
+    }
+
+    /// <summary>Completes the wait (null: success). False if another completer won.</summary>
+    public bool TryComplete(ILeaf owner, Exception? error)
+    {
+        // The single CAS that fire, cancel, abort and timeout race on.
+        if (Interlocked.CompareExchange(ref _state, Done, Waiting) != Waiting)
+        {
+            return false;
+        }
+
+        _registration.Unregister();
+        _registration = default;
+        Volatile.Read(ref _task)?.RemoveWaitingLeaf(owner);
+        if (error is null)
+        {
+            _core.SetResult(true);
+        }
+        else
+        {
+            _core.SetException(error);
+        }
+
+        return true;
+    }
+
+    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+    public void OnCompleted(ILeaf owner, Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+    {
+        TaskCore? task = (flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0 ? TaskCore.Current : null;
+        if (task is not null)
+        {
+            Volatile.Write(ref _task, task);
+            task.AddWaitingLeaf(owner);
+        }
+
+        _core.OnCompleted(continuation, state, token, flags);
+        if (task is not null && Volatile.Read(ref _state) != Waiting)
+        {
+            task.RemoveWaitingLeaf(owner);
+        }
+    }
+
+    /// <summary>Ends the wait: throws its error if it failed, and returns the leaf to Idle either way.</summary>
+    public void GetResult(short token)
+    {
+        try
+        {
+            _core.GetResult(token);
+        }
+        finally
+        {
+            _task = null;
+            Volatile.Write(ref _state, Idle);
+        }
+    }
+
+    public readonly LeafInfo Describe(string kind, string? resource) =>
+        new(kind, resource, _callerFile, _callerLine, _callerMember);
+}

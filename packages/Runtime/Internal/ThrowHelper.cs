@@ -1,0 +1,40 @@
+using System;
+using System.Diagnostics.CodeAnalysis;
+
+namespace Spindle.Internal;
+
+/// <summary>Throw sites kept out of hot paths; every message says what went wrong and what to do.</summary>
+internal static class ThrowHelper
+{
+    [DoesNotReturn]
+    public static void ThrowNoRuntime(string operation) =>
+        throw new InvalidOperationException(
+            $"{operation} must be called from code running on a Spindle runtime (inside a spawned task, BlockOn or a worker thread). " +
+            "Create a runtime with RuntimeBuilder and call BlockOn, or pass a RuntimeHandle explicitly.");
+
+    [DoesNotReturn]
+    public static void ThrowShutDown() =>
+        throw new InvalidOperationException(
+            "The Spindle runtime has been shut down; no task can be spawned on it. Spawn before calling Shutdown or Dispose, or create a new runtime.");
+
+    [DoesNotReturn]
+    public static void ThrowBlockOnReentrant() =>
+        throw new InvalidOperationException(
+            "BlockOn cannot be called from a thread that is already driving a Spindle runtime (a worker or another BlockOn): it would block the thread that must run the tasks. " +
+            "Await the work instead, or use SpawnBlocking to run blocking code.");
+
+    [DoesNotReturn]
+    public static void ThrowMultipleAwaiters() =>
+        throw new InvalidOperationException(
+            "This Spindle awaitable is already being awaited. A JoinHandle or leaf supports one awaiter at a time; call AsTask() to share the result among several awaiters.");
+
+    [DoesNotReturn]
+    public static void ThrowBadToken() =>
+        throw new InvalidOperationException(
+            "A ValueTask was awaited after its result had already been consumed (or awaited twice). Await each Spindle ValueTask exactly once, or call AsTask().");
+
+    [DoesNotReturn]
+    public static void ThrowNoCurrentTask(string operation) =>
+        throw new InvalidOperationException(
+            $"{operation} must be called from inside a task spawned on a Spindle runtime. Use SpindleTask.Spawn or Runtime.BlockOn to run the code as a task.");
+}

@@ -1,0 +1,276 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading;
+
+namespace Spindle.Scheduling.CurrentThread;
+
+/// <summary>
+/// The current-thread flavour: the thread that calls <c>BlockOn</c> runs every task, so the hot path
+/// (a task waking another task on the same thread) touches no atomics beyond the task's own state.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Queues: <see cref="_local"/> is touched only by the driving thread; wakes from other threads go
+/// through <see cref="_inject"/> under a lock and unpark the driver. The driving thread takes the
+/// inject queue first every <c>GlobalQueueInterval</c> ticks so remote wakes are not starved, and
+/// fires timers every <c>EventInterval</c> ticks (DESIGN.md §2).
+/// </para>
+/// <para>
+/// Driving rights (the "core", as tokio calls it) are a monitor held for the whole drive: one BlockOn at a time
+/// drives; a second BlockOn from another thread waits for the core. Tasks spawned while nobody
+/// drives wait in the queue for the next BlockOn.
+/// </para>
+/// <para>
+/// Shutdown: <see cref="DrainForShutdown"/> takes the core and drives until every aborted task has
+/// unwound or the timeout passes; <see cref="Stop"/> then hands anything still queued to the
+/// thread pool, where it completes its unwinding.
+/// </para>
+/// </remarks>
+internal sealed class CurrentThreadScheduler : RuntimeScheduler
+{
+    [ThreadStatic]
+    private static CurrentThreadScheduler? t_driving;
+
+    private readonly Queue<TaskCore> _local = new();
+    private readonly Lock _injectLock = new();
+    private readonly Queue<TaskCore> _inject = new();
+    private readonly object _core = new();
+    private readonly WorkerStats _stats;
+    private readonly Func<bool> _isIdle;
+    private int _injectCount;
+    private long _tick;
+    private volatile bool _stopped;
+
+    public CurrentThreadScheduler(RuntimeCore runtime)
+        : base(runtime)
+    {
+        _stats = runtime.Metrics.Workers[0];
+        _isIdle = () => Volatile.Read(ref _injectCount) == 0 && Runtime.Blocking.ActiveCount == 0;
+    }
+
+    public override int WorkerCount => 1;
+
+    public override bool BlockOnNeedsEvent => false;
+
+    public override int GlobalQueueDepth => Volatile.Read(ref _injectCount);
+
+    public override int LocalQueueDepth(int worker) => (int)Volatile.Read(ref _stats.LocalQueueDepth);
+
+    public override void Start()
+    {
+    }
+
+    public override void Schedule(TaskCore task, ScheduleHint hint)
+    {
+        if (_stopped)
+        {
+            ThreadPoolPoller.Poll(task);
+            return;
+        }
+
+        if (t_driving == this)
+        {
+            _local.Enqueue(task);
+            _stats.LocalSchedules++;
+            _stats.LocalQueueDepth = _local.Count;
+            return;
+        }
+
+        lock (_injectLock)
+        {
+            _inject.Enqueue(task);
+            _injectCount++;
+        }
+
+        Runtime.Metrics.RecordRemoteSchedule();
+        Runtime.Driver.Unpark();
+    }
+
+    public override void BlockOn(TaskCore root, ManualResetEventSlim? done)
+    {
+        Monitor.Enter(_core);
+        try
+        {
+            Drive(() => root.IsCompleted, Timeout.InfiniteTimeSpan);
+        }
+        finally
+        {
+            Monitor.Exit(_core);
+        }
+    }
+
+    public override void DrainForShutdown(Func<bool> done, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        if (t_driving == this)
+        {
+            // Shutdown from inside a task on this thread: the outer loop keeps driving.
+            return;
+        }
+
+        if (!Monitor.TryEnter(_core, timeout))
+        {
+            return;
+        }
+
+        try
+        {
+            TimeSpan left = timeout - clock.Elapsed;
+            Drive(done, left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        }
+        finally
+        {
+            Monitor.Exit(_core);
+        }
+    }
+
+    public override void Stop(TimeSpan timeout)
+    {
+        _stopped = true;
+        var leftovers = new List<TaskCore>();
+        if (Monitor.TryEnter(_core, timeout))
+        {
+            try
+            {
+                leftovers.AddRange(_local);
+                _local.Clear();
+            }
+            finally
+            {
+                Monitor.Exit(_core);
+            }
+        }
+
+        lock (_injectLock)
+        {
+            leftovers.AddRange(_inject);
+            _inject.Clear();
+            _injectCount = 0;
+        }
+
+        foreach (TaskCore task in leftovers)
+        {
+            ThreadPoolPoller.Poll(task);
+        }
+    }
+
+    private void Drive(Func<bool> done, TimeSpan limit)
+    {
+        CurrentThreadScheduler? previous = t_driving;
+        RuntimeCore? previousRuntime = RuntimeCore.ThreadRuntime;
+        t_driving = this;
+        RuntimeCore.ThreadRuntime = Runtime;
+        RuntimeOptions options = Runtime.Options;
+        RuntimeHooks hooks = Runtime.Hooks;
+        Driver driver = Runtime.Driver;
+        bool histogram = options.EnablePollTimeHistogram;
+        long started = Stopwatch.GetTimestamp();
+        long limitTimestamp = limit == Timeout.InfiniteTimeSpan ? long.MaxValue : started + (long)(limit.TotalSeconds * Stopwatch.Frequency);
+        long busySince = started;
+        hooks.ThreadStart?.Invoke();
+        try
+        {
+            while (!done())
+            {
+                _tick++;
+                if (_tick % options.EventInterval == 0)
+                {
+                    driver.Poll();
+                }
+
+                TaskCore? task = Next(options.GlobalQueueInterval);
+                if (task is not null)
+                {
+                    RunTask(task, histogram);
+                    continue;
+                }
+
+                if (Stopwatch.GetTimestamp() >= limitTimestamp)
+                {
+                    return;
+                }
+
+                _stats.BusyTicks += Stopwatch.GetElapsedTime(busySince).Ticks;
+                _stats.Parks++;
+                hooks.ThreadPark?.Invoke();
+                int maxWait = limitTimestamp == long.MaxValue ? Timeout.Infinite
+                    : (int)Math.Clamp((limitTimestamp - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency + 1, 0, int.MaxValue - 1);
+                driver.Park(_isIdle, maxWait);
+                hooks.ThreadUnpark?.Invoke();
+                busySince = Stopwatch.GetTimestamp();
+            }
+        }
+        finally
+        {
+            _stats.BusyTicks += Stopwatch.GetElapsedTime(busySince).Ticks;
+            hooks.ThreadStop?.Invoke();
+            t_driving = previous;
+            RuntimeCore.ThreadRuntime = previousRuntime;
+        }
+    }
+
+    private TaskCore? Next(int globalInterval)
+    {
+        if (_tick % globalInterval == 0)
+        {
+            return TakeInjected() ?? TakeLocal();
+        }
+
+        return TakeLocal() ?? TakeInjected();
+    }
+
+    private TaskCore? TakeLocal()
+    {
+        if (_local.TryDequeue(out TaskCore? task))
+        {
+            _stats.LocalQueueDepth = _local.Count;
+            return task;
+        }
+
+        return null;
+    }
+
+    private TaskCore? TakeInjected()
+    {
+        // Racy read to skip the lock when empty; a task missed here is found on the next tick or
+        // after the unpark that its Schedule issued.
+        if (Volatile.Read(ref _injectCount) == 0)
+        {
+            return null;
+        }
+
+        lock (_injectLock)
+        {
+            if (_inject.TryDequeue(out TaskCore? task))
+            {
+                _injectCount--;
+                return task;
+            }
+        }
+
+        return null;
+    }
+
+    private void RunTask(TaskCore task, bool histogram)
+    {
+        _stats.Polls++;
+        long start = histogram ? Stopwatch.GetTimestamp() : 0;
+        PollResult result = task.Poll();
+        if (histogram)
+        {
+            _stats.RecordPollTime(Stopwatch.GetElapsedTime(start).Ticks);
+        }
+
+        if (result is PollResult.Notified or PollResult.Yield)
+        {
+            if (result == PollResult.Yield)
+            {
+                _stats.ForcedYields++;
+            }
+
+            _local.Enqueue(task);
+            _stats.LocalQueueDepth = _local.Count;
+        }
+    }
+}

@@ -1,0 +1,126 @@
+using System.Collections.Generic;
+using System.Threading;
+
+namespace Spindle.Scheduling.MultiThread;
+
+/// <summary>
+/// The global queue: tasks scheduled from outside the workers and local-queue overflow. An intrusive
+/// list through <see cref="TaskCore.QueueNext"/> under one lock, so pushing allocates nothing; the
+/// length is readable without the lock so workers skip empty checks cheaply (as tokio's inject queue).
+/// </summary>
+internal sealed class InjectQueue
+{
+    private readonly Lock _lock = new();
+    private TaskCore? _head;
+    private TaskCore? _tail;
+    private int _count;
+
+    public int Count => Volatile.Read(ref _count);
+
+    public bool IsEmpty => Count == 0;
+
+    public void Push(TaskCore task)
+    {
+        lock (_lock)
+        {
+            Append(task);
+        }
+    }
+
+    public void PushBatch(TaskCore[] tasks)
+    {
+        lock (_lock)
+        {
+            foreach (TaskCore task in tasks)
+            {
+                Append(task);
+            }
+        }
+    }
+
+    private void Append(TaskCore task)
+    {
+        task.QueueNext = null;
+        if (_tail is null)
+        {
+            _head = task;
+        }
+        else
+        {
+            _tail.QueueNext = task;
+        }
+
+        _tail = task;
+        Volatile.Write(ref _count, _count + 1);
+    }
+
+    public TaskCore? Pop()
+    {
+        if (IsEmpty)
+        {
+            return null;
+        }
+
+        lock (_lock)
+        {
+            return PopLocked();
+        }
+    }
+
+    private TaskCore? PopLocked()
+    {
+        TaskCore? task = _head;
+        if (task is null)
+        {
+            return null;
+        }
+
+        _head = task.QueueNext;
+        if (_head is null)
+        {
+            _tail = null;
+        }
+
+        task.QueueNext = null;
+        Volatile.Write(ref _count, _count - 1);
+        return task;
+    }
+
+    /// <summary>Takes up to <paramref name="max"/> tasks: the first is returned, the rest pushed to <paramref name="local"/>.</summary>
+    public TaskCore? PopBatchInto(int max, LocalQueue local)
+    {
+        if (IsEmpty)
+        {
+            return null;
+        }
+
+        lock (_lock)
+        {
+            TaskCore? first = PopLocked();
+            for (int i = 1; i < max; i++)
+            {
+                TaskCore? next = PopLocked();
+                if (next is null)
+                {
+                    break;
+                }
+
+                // Cannot overflow: the caller asks for at most half the ring and its queue is empty.
+                local.PushBack(next, this);
+            }
+
+            return first;
+        }
+    }
+
+    public void DrainTo(List<TaskCore> tasks)
+    {
+        lock (_lock)
+        {
+            while (PopLocked() is TaskCore task)
+            {
+                tasks.Add(task);
+            }
+        }
+    }
+}

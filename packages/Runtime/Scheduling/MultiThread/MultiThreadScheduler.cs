@@ -1,0 +1,192 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Threading;
+
+namespace Spindle.Scheduling.MultiThread;
+
+/// <summary>
+/// The multi-thread work-stealing flavour: N dedicated workers, each with a local ring and LIFO slot,
+/// one inject queue, idle tracking that bounds searching workers, and one shared driver that the
+/// parking worker sleeps on (DESIGN.md §2).
+/// </summary>
+/// <remarks>
+/// Shutdown: <see cref="DrainForShutdown"/> waits (bounded) while the workers unwind the aborted
+/// tasks; <see cref="Stop"/> sets <see cref="IsStopping"/>, unparks every worker, joins the threads
+/// (bounded), then sends anything still queued to the thread pool so it can finish unwinding.
+/// </remarks>
+internal sealed class MultiThreadScheduler : RuntimeScheduler
+{
+    private volatile bool _stopping;
+    private volatile bool _stopped;
+
+    public MultiThreadScheduler(RuntimeCore runtime, int workers)
+        : base(runtime)
+    {
+        if (workers < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(workers), workers, "A multi-thread runtime needs at least one worker thread.");
+        }
+
+        Inject = new InjectQueue();
+        Idle = new Idle(workers);
+        SharedDriver = new SharedDriver(runtime.Driver);
+        Workers = new Worker[workers];
+        for (int i = 0; i < workers; i++)
+        {
+            Workers[i] = new Worker(this, i, runtime.Metrics.Workers[i]);
+        }
+    }
+
+    public InjectQueue Inject { get; }
+
+    public Idle Idle { get; }
+
+    public SharedDriver SharedDriver { get; }
+
+    public Worker[] Workers { get; }
+
+    public bool IsStopping => _stopping;
+
+    public override int WorkerCount => Workers.Length;
+
+    public override bool BlockOnNeedsEvent => true;
+
+    public override int GlobalQueueDepth => Inject.Count;
+
+    public override int LocalQueueDepth(int worker) => Workers[worker].Queue.Count;
+
+    public override void Start()
+    {
+        RuntimeOptions options = Runtime.Options;
+        foreach (Worker worker in Workers)
+        {
+            var thread = new Thread(worker.Run, options.ThreadStackSize)
+            {
+                IsBackground = true,
+                Name = string.Create(CultureInfo.InvariantCulture, $"{options.ThreadNamePrefix}-{worker.Index}"),
+            };
+            worker.Thread = thread;
+            thread.Start();
+        }
+    }
+
+    /// <summary>Whether the whole runtime is idle, for the paused clock's auto-advance.</summary>
+    public bool IsIdle() => Idle.NumUnparked == 0 && Inject.IsEmpty && Runtime.Blocking.ActiveCount == 0;
+
+    public override void Schedule(TaskCore task, ScheduleHint hint)
+    {
+        if (_stopped)
+        {
+            ThreadPoolPoller.Poll(task);
+            return;
+        }
+
+        Worker? worker = Worker.Current;
+        if (worker is not null && ReferenceEquals(worker.Scheduler, this) && !_stopping)
+        {
+            worker.ScheduleLocal(task, hint);
+            return;
+        }
+
+        Inject.Push(task);
+        Runtime.Metrics.RecordRemoteSchedule();
+        NotifyParked();
+        if (_stopped)
+        {
+            // Stop drained the queues before our push landed: hand anything left to the pool.
+            DrainLeftovers();
+        }
+    }
+
+    public void NotifyParked()
+    {
+        int index = Idle.WorkerToNotify();
+        if (index >= 0)
+        {
+            Workers[index].Parker.Unpark();
+        }
+    }
+
+    public void NotifyIfWorkPending()
+    {
+        foreach (Worker worker in Workers)
+        {
+            if (worker.Queue.HasTasks)
+            {
+                NotifyParked();
+                return;
+            }
+        }
+
+        if (!Inject.IsEmpty)
+        {
+            NotifyParked();
+        }
+    }
+
+    public override void BlockOn(TaskCore root, ManualResetEventSlim? done)
+    {
+        // The root runs on the workers; the caller sleeps until the root's completion sets the event.
+        done!.Wait();
+    }
+
+    public override void DrainForShutdown(Func<bool> done, TimeSpan timeout)
+    {
+        if (Worker.Current?.Scheduler == this)
+        {
+            return;
+        }
+
+        SpinWait.SpinUntil(done, timeout);
+    }
+
+    public override void Stop(TimeSpan timeout)
+    {
+        _stopping = true;
+        foreach (Worker worker in Workers)
+        {
+            worker.Parker.Unpark();
+        }
+
+        bool joined = true;
+        DateTime until = DateTime.UtcNow + timeout;
+        foreach (Worker worker in Workers)
+        {
+            if (worker.Thread is null || ReferenceEquals(worker.Thread, Thread.CurrentThread))
+            {
+                continue;
+            }
+
+            TimeSpan left = until - DateTime.UtcNow;
+            joined &= worker.Thread.Join(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        }
+
+        _stopped = true;
+        if (joined)
+        {
+            var leftovers = new List<TaskCore>();
+            foreach (Worker worker in Workers)
+            {
+                worker.DrainTo(leftovers);
+            }
+
+            foreach (TaskCore task in leftovers)
+            {
+                ThreadPoolPoller.Poll(task);
+            }
+        }
+
+        DrainLeftovers();
+    }
+
+    private void DrainLeftovers()
+    {
+        var leftovers = new List<TaskCore>();
+        Inject.DrainTo(leftovers);
+        foreach (TaskCore task in leftovers)
+        {
+            ThreadPoolPoller.Poll(task);
+        }
+    }
+}

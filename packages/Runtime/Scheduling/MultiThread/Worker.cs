@@ -1,0 +1,341 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading;
+
+namespace Spindle.Scheduling.MultiThread;
+
+/// <summary>
+/// One worker thread of the multi-thread flavour (tokio's <c>worker.rs</c> is the model).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Loop, per tick: every <c>EventInterval</c> ticks fire due timers; take the next task (the
+/// inject queue first every <c>GlobalQueueInterval</c> ticks, else LIFO slot, local ring, a batch
+/// from the inject queue); else steal half of a random victim's ring (as one of at most half the
+/// workers searching); else park (on the driver if free, else on the own monitor).
+/// </para>
+/// <para>
+/// LIFO slot: a task woken by the task running on this worker goes to the slot and runs next
+/// (message-passing ping-pong stays on one core); at most <see cref="MaxLifoPolls"/> slot polls in a
+/// row, then the slot's task goes to the back of the ring so the ring is not starved.
+/// </para>
+/// <para>
+/// Parking: the worker moves itself to the sleeper list first, then re-checks for work it could
+/// have missed (the last searcher wakes another worker if any queue holds work), then parks. A
+/// wake-up that finds the worker still in the sleeper list was spurious and it parks again.
+/// </para>
+/// </remarks>
+internal sealed class Worker
+{
+    /// <summary>DESIGN.md §2 (tokio's MAX_LIFO_POLLS_PER_TICK).</summary>
+    private const int MaxLifoPolls = 3;
+
+    [ThreadStatic]
+    private static Worker? t_current;
+
+    private readonly MultiThreadScheduler _scheduler;
+    private readonly WorkerStats _stats;
+    private readonly Func<bool> _isIdle;
+    private TaskCore? _lifo;
+    private bool _isSearching;
+    private long _tick;
+    private uint _random;
+
+    public Worker(MultiThreadScheduler scheduler, int index, WorkerStats stats)
+    {
+        _scheduler = scheduler;
+        Index = index;
+        _stats = stats;
+        Queue = new LocalQueue();
+        Parker = new Parker(scheduler.SharedDriver);
+        _random = (uint)(index * 0x9E3779B9u + 1);
+        _isIdle = scheduler.IsIdle;
+    }
+
+    public static Worker? Current => t_current;
+
+    public int Index { get; }
+
+    public LocalQueue Queue { get; }
+
+    public Parker Parker { get; }
+
+    public MultiThreadScheduler Scheduler => _scheduler;
+
+    public Thread? Thread { get; set; }
+
+    public void Run()
+    {
+        t_current = this;
+        RuntimeCore runtime = _scheduler.Runtime;
+        RuntimeCore.ThreadRuntime = runtime;
+        RuntimeHooks hooks = runtime.Hooks;
+        RuntimeOptions options = runtime.Options;
+        bool histogram = options.EnablePollTimeHistogram;
+        hooks.ThreadStart?.Invoke();
+        long busySince = Stopwatch.GetTimestamp();
+        try
+        {
+            while (!_scheduler.IsStopping)
+            {
+                _tick++;
+                if (_tick % options.EventInterval == 0)
+                {
+                    Maintenance();
+                }
+
+                TaskCore? task = NextTask(options.GlobalQueueInterval) ?? Steal();
+                if (task is not null)
+                {
+                    RunTask(task, histogram);
+                    continue;
+                }
+
+                _stats.BusyTicks += Stopwatch.GetElapsedTime(busySince).Ticks;
+                Park(hooks);
+                busySince = Stopwatch.GetTimestamp();
+            }
+        }
+        finally
+        {
+            _stats.BusyTicks += Stopwatch.GetElapsedTime(busySince).Ticks;
+            hooks.ThreadStop?.Invoke();
+            t_current = null;
+            RuntimeCore.ThreadRuntime = null;
+        }
+    }
+
+    private void Maintenance()
+    {
+        SharedDriver driver = _scheduler.SharedDriver;
+        if (driver.TryLock())
+        {
+            try
+            {
+                driver.Driver.Poll();
+            }
+            finally
+            {
+                driver.Unlock();
+            }
+        }
+    }
+
+    private TaskCore? NextTask(int globalInterval)
+    {
+        InjectQueue inject = _scheduler.Inject;
+        if (_tick % globalInterval == 0)
+        {
+            TaskCore? fair = inject.Pop();
+            if (fair is not null)
+            {
+                return fair;
+            }
+        }
+
+        TaskCore? task = _lifo;
+        if (task is not null)
+        {
+            _lifo = null;
+            return task;
+        }
+
+        task = Queue.Pop();
+        if (task is not null)
+        {
+            return task;
+        }
+
+        if (inject.IsEmpty)
+        {
+            return null;
+        }
+
+        // Take a fair share of the inject queue so other workers get some too (tokio's formula).
+        int share = Math.Min(inject.Count / _scheduler.WorkerCount + 1, LocalQueue.Capacity / 2);
+        return inject.PopBatchInto(share, Queue);
+    }
+
+    private TaskCore? Steal()
+    {
+        if (!_isSearching)
+        {
+            if (!_scheduler.Idle.TransitionWorkerToSearching())
+            {
+                return null;
+            }
+
+            _isSearching = true;
+        }
+
+        Worker[] workers = _scheduler.Workers;
+        int count = workers.Length;
+        int start = (int)(NextRandom() % (uint)count);
+        for (int i = 0; i < count; i++)
+        {
+            Worker victim = workers[(start + i) % count];
+            if (ReferenceEquals(victim, this))
+            {
+                continue;
+            }
+
+            TaskCore? task = victim.Queue.StealInto(Queue, _stats);
+            if (task is not null)
+            {
+                return task;
+            }
+        }
+
+        return _scheduler.Inject.Pop();
+    }
+
+    private uint NextRandom()
+    {
+        // xorshift32: cheap victim choice; quality barely matters here.
+        uint x = _random;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        _random = x;
+        return x;
+    }
+
+    private void RunTask(TaskCore task, bool histogram)
+    {
+        if (_isSearching)
+        {
+            _isSearching = false;
+            if (_scheduler.Idle.TransitionWorkerFromSearching())
+            {
+                // The last searcher found work: wake another to look for more (tokio's rule).
+                _scheduler.NotifyParked();
+            }
+        }
+
+        PollOnce(task, histogram);
+        for (int lifoPolls = 0; ; lifoPolls++)
+        {
+            TaskCore? next = _lifo;
+            if (next is null)
+            {
+                return;
+            }
+
+            _lifo = null;
+            if (lifoPolls >= MaxLifoPolls)
+            {
+                PushLocal(next);
+                return;
+            }
+
+            PollOnce(next, histogram);
+        }
+    }
+
+    private void PollOnce(TaskCore task, bool histogram)
+    {
+        _stats.Polls++;
+        long start = histogram ? Stopwatch.GetTimestamp() : 0;
+        PollResult result = task.Poll();
+        if (histogram)
+        {
+            _stats.RecordPollTime(Stopwatch.GetElapsedTime(start).Ticks);
+        }
+
+        switch (result)
+        {
+            case PollResult.Notified:
+                ScheduleLocal(task, ScheduleHint.Normal);
+                break;
+            case PollResult.Yield:
+                _stats.ForcedYields++;
+                PushLocal(task);
+                break;
+            default:
+                break;
+        }
+    }
+
+    /// <summary>Schedules a task woken on this worker's thread.</summary>
+    public void ScheduleLocal(TaskCore task, ScheduleHint hint)
+    {
+        _stats.LocalSchedules++;
+        if (hint == ScheduleHint.Yield)
+        {
+            PushLocal(task);
+            return;
+        }
+
+        TaskCore? previous = _lifo;
+        _lifo = task;
+        if (previous is null)
+        {
+            return;
+        }
+
+        PushLocal(previous);
+        _scheduler.NotifyParked();
+    }
+
+    private void PushLocal(TaskCore task)
+    {
+        if (Queue.PushBack(task, _scheduler.Inject))
+        {
+            _stats.Overflows++;
+        }
+
+        _stats.LocalQueueDepth = Queue.Count;
+    }
+
+    private bool HasTasks => _lifo is not null || Queue.HasTasks;
+
+    private void Park(RuntimeHooks hooks)
+    {
+        if (HasTasks)
+        {
+            return;
+        }
+
+        bool wasLastSearcher = _scheduler.Idle.TransitionWorkerToParked(Index, _isSearching);
+        _isSearching = false;
+        if (wasLastSearcher)
+        {
+            _scheduler.NotifyIfWorkPending();
+        }
+
+        _stats.Parks++;
+        hooks.ThreadPark?.Invoke();
+        while (!_scheduler.IsStopping)
+        {
+            Parker.Park(_isIdle);
+            if (HasTasks)
+            {
+                // Woken by a timer that scheduled on this thread: leave the sleeper list ourselves.
+                _scheduler.Idle.UnparkWorkerById(Index);
+                break;
+            }
+
+            if (!_scheduler.Idle.IsParked(Index))
+            {
+                // A notifier took us off the list and counted us as searching.
+                _isSearching = true;
+                break;
+            }
+        }
+
+        hooks.ThreadUnpark?.Invoke();
+    }
+
+    /// <summary>After the thread has exited: hands back whatever is still queued here.</summary>
+    public void DrainTo(List<TaskCore> tasks)
+    {
+        if (_lifo is not null)
+        {
+            tasks.Add(_lifo);
+            _lifo = null;
+        }
+
+        Queue.DrainTo(tasks);
+    }
+}

@@ -1,0 +1,45 @@
+using System;
+using Spindle.Diagnostics;
+
+namespace Spindle.Scheduling;
+
+/// <summary>The settings <see cref="RuntimeBuilder"/> collected, frozen when the runtime is built.</summary>
+internal sealed class RuntimeOptions
+{
+    public RuntimeFlavor Flavor { get; set; }
+
+    public int WorkerThreads { get; set; }
+
+    public string ThreadNamePrefix { get; set; } = "spindle-worker";
+
+    public int ThreadStackSize { get; set; }
+
+    public int EventInterval { get; set; } = 61;
+
+    public int GlobalQueueInterval { get; set; } = 31;
+
+    public int MaxBlockingThreads { get; set; } = 512;
+
+    public TimeSpan BlockingKeepAlive { get; set; } = TimeSpan.FromSeconds(10);
+
+    public bool EnableTime { get; set; } = true;
+
+    public bool EnableIo { get; set; } = true;
+
+    public bool StartPaused { get; set; }
+
+    public bool EnablePollTimeHistogram { get; set; }
+
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    public Action<UnobservedTaskExceptionInfo>? UnobservedTaskException { get; set; }
+
+    public RuntimeHooks Hooks { get; set; } = new();
+
+    public RuntimeOptions Clone()
+    {
+        var copy = (RuntimeOptions)MemberwiseClone();
+        copy.Hooks = Hooks.Clone();
+        return copy;
+    }
+}

@@ -1,0 +1,34 @@
+using System.Threading;
+
+namespace Spindle.Scheduling;
+
+/// <summary>Runtime-wide counters; see <see cref="Diagnostics.RuntimeMetrics"/> for the public view.</summary>
+internal sealed class RuntimeStats
+{
+    private long _spawned;
+    private long _remoteSchedules;
+    private long _forcedYields;
+
+    public RuntimeStats(int workers)
+    {
+        Workers = new WorkerStats[workers];
+        for (int i = 0; i < workers; i++)
+        {
+            Workers[i] = new WorkerStats();
+        }
+    }
+
+    public WorkerStats[] Workers { get; }
+
+    public long Spawned => Volatile.Read(ref _spawned);
+
+    public long RemoteSchedules => Volatile.Read(ref _remoteSchedules);
+
+    public long ForcedYields => Volatile.Read(ref _forcedYields);
+
+    public void RecordSpawn() => Interlocked.Increment(ref _spawned);
+
+    public void RecordRemoteSchedule() => Interlocked.Increment(ref _remoteSchedules);
+
+    public void RecordForcedYield() => Interlocked.Increment(ref _forcedYields);
+}

@@ -1,0 +1,222 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using Spindle.Diagnostics;
+using Spindle.Internal;
+using Spindle.Time;
+
+namespace Spindle.Scheduling;
+
+/// <summary>Abort, the task's cancellation token, timeout scopes and the leaves the task waits on.</summary>
+internal abstract partial class TaskCore
+{
+    private ILeaf? _leaf;
+    private TimeoutScope? _leafScope;
+    private List<(ILeaf Leaf, TimeoutScope? Scope)>? _moreLeaves;
+    private CancellationTokenSource? _cts;
+    private int _activeScopes;
+
+    /// <summary>The token cancelled when the task is aborted, for awaits that are not Spindle leaves.</summary>
+    public CancellationToken CancellationToken
+    {
+        get
+        {
+            CancellationTokenSource? cts = Volatile.Read(ref _cts);
+            if (cts is null)
+            {
+                var created = new CancellationTokenSource();
+                // Publish once; the loser disposes its copy.
+                cts = Interlocked.CompareExchange(ref _cts, created, null) ?? created;
+                if (!ReferenceEquals(cts, created))
+                {
+                    created.Dispose();
+                }
+                else if (IsAbortRequested)
+                {
+                    // Abort ran before the source existed: it could not cancel it.
+                    TryCancelSource(cts);
+                }
+            }
+
+            return cts.Token;
+        }
+    }
+
+    /// <summary>Number of <see cref="TimeoutScope"/>s open in this task; leaves look the scope up only when it is non-zero.</summary>
+    internal int ActiveScopes => Volatile.Read(ref _activeScopes);
+
+    internal void EnterScope() => Interlocked.Increment(ref _activeScopes);
+
+    internal void ExitScope() => Interlocked.Decrement(ref _activeScopes);
+
+    /// <summary>What the task waits on now (the first registered leaf), for listings.</summary>
+    public LeafInfo? DescribeWait()
+    {
+        EnterLock();
+        ILeaf? leaf = _leaf;
+        ExitLock();
+        try
+        {
+            return leaf?.Describe();
+        }
+#pragma warning disable CA1031 // Describing is best effort: a leaf recycled meanwhile must not fail a listing.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Throws if an await of a Spindle leaf must not start: the task was aborted, or a timeout scope
+    /// around this code has expired. Leaves call this before they start waiting.
+    /// </summary>
+    public void ThrowIfCancelled()
+    {
+        if (IsAbortRequested)
+        {
+            throw AbortedException();
+        }
+
+        if (ActiveScopes > 0)
+        {
+            TimeoutScope? scope = TimeoutScope.Current;
+            if (scope is not null && scope.IsExpiredInChain(out TimeoutScope? expired))
+            {
+                throw expired!.CreateException();
+            }
+        }
+    }
+
+    /// <summary>Remembers that the task now waits on <paramref name="leaf"/>, so abort and timeouts can end the wait.</summary>
+    public void AddWaitingLeaf(ILeaf leaf)
+    {
+        TimeoutScope? scope = ActiveScopes > 0 ? TimeoutScope.Current : null;
+        EnterLock();
+        if (_leaf is null)
+        {
+            _leaf = leaf;
+            _leafScope = scope;
+        }
+        else
+        {
+            (_moreLeaves ??= new List<(ILeaf, TimeoutScope?)>()).Add((leaf, scope));
+        }
+
+        ExitLock();
+
+        // Abort or a timeout may have fired between the leaf's check and this registration.
+        if (IsAbortRequested)
+        {
+            leaf.TryCancelWait(AbortedException());
+        }
+        else if (scope is not null && scope.IsExpiredInChain(out TimeoutScope? expired))
+        {
+            leaf.TryCancelWait(expired!.CreateException());
+        }
+    }
+
+    public void RemoveWaitingLeaf(ILeaf leaf)
+    {
+        EnterLock();
+        if (ReferenceEquals(_leaf, leaf))
+        {
+            _leaf = null;
+            _leafScope = null;
+            if (_moreLeaves is { Count: > 0 })
+            {
+                (_leaf, _leafScope) = _moreLeaves[^1];
+                _moreLeaves.RemoveAt(_moreLeaves.Count - 1);
+            }
+        }
+        else if (_moreLeaves is not null)
+        {
+            int index = _moreLeaves.FindIndex(e => ReferenceEquals(e.Leaf, leaf));
+            if (index >= 0)
+            {
+                _moreLeaves.RemoveAt(index);
+            }
+        }
+
+        ExitLock();
+    }
+
+    /// <summary>
+    /// Requests abort: the task's waiting leaves end with <see cref="OperationCanceledException"/> now,
+    /// its token is cancelled for foreign awaits, and every later Spindle await throws.
+    /// </summary>
+    public void Abort()
+    {
+        int s = ReadState();
+        if ((s & (StateComplete | StateAbortRequested)) != 0)
+        {
+            return;
+        }
+
+        OrState(StateAbortRequested);
+        CancelLeaves(null, AbortedException());
+        CancellationTokenSource? cts = Volatile.Read(ref _cts);
+        if (cts is not null)
+        {
+            TryCancelSource(cts);
+        }
+
+        if (!IsStarted)
+        {
+            // Make sure a never-polled task gets its one poll, which completes it as aborted.
+            Wake(ScheduleHint.Normal);
+        }
+    }
+
+    /// <summary>Ends waits registered inside <paramref name="scope"/> (or all waits when null).</summary>
+    internal void CancelLeaves(TimeoutScope? scope, Exception error)
+    {
+        List<ILeaf>? victims = null;
+        ILeaf? single = null;
+        EnterLock();
+        if (_leaf is not null && (scope is null || (_leafScope is not null && _leafScope.IsWithin(scope))))
+        {
+            single = _leaf;
+        }
+
+        if (_moreLeaves is not null)
+        {
+            foreach (var (leaf, leafScope) in _moreLeaves)
+            {
+                if (scope is null || (leafScope is not null && leafScope.IsWithin(scope)))
+                {
+                    (victims ??= new List<ILeaf>()).Add(leaf);
+                }
+            }
+        }
+
+        ExitLock();
+
+        // Outside the lock: cancelling completes the leaf, which re-enters RemoveWaitingLeaf.
+        single?.TryCancelWait(error);
+        if (victims is not null)
+        {
+            foreach (ILeaf leaf in victims)
+            {
+                leaf.TryCancelWait(error);
+            }
+        }
+    }
+
+    internal OperationCanceledException AbortedException() =>
+        new($"Task #{Id}{(Name is null ? "" : $" \"{Name}\"")} was aborted.", Volatile.Read(ref _cts)?.Token ?? new CancellationToken(canceled: true));
+
+    private void TryCancelSource(CancellationTokenSource cts)
+    {
+        try
+        {
+            cts.Cancel();
+        }
+#pragma warning disable CA1031 // User callbacks registered on the token must not break abort; report them.
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
+            Runtime.ReportUnhandled(this, error);
+        }
+    }
+}

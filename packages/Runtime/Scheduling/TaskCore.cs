@@ -1,0 +1,456 @@
+using System;
+using System.Diagnostics;
+using System.Threading;
+using Spindle.Diagnostics;
+using Spindle.Internal;
+
+namespace Spindle.Scheduling;
+
+/// <summary>
+/// The one runtime object behind every spawned task: identity, state, pending continuations,
+/// waiting leaves, cancellation, metrics, and the <see cref="SynchronizationContext"/> that is
+/// current while the task runs, so every <c>await</c> in the task comes back here.
+/// </summary>
+/// <remarks>
+/// <para>
+/// State word (<see cref="_state"/>), updated only with CAS:
+/// <code>
+///            wake                 poll starts                poll ends
+///   Idle ───────────▶ Scheduled ────────────▶ Running ─────────────────▶ Idle
+///                        ▲                      │ wake while running: +Notified
+///                        └──────────────────────┘ poll ends with Notified or undrained work
+///   any ── root completes ──▶ Complete (terminal; later wakes run leftovers on the thread pool)
+/// </code>
+/// Invariants: a task is in at most one run queue (only the Idle→Scheduled transition enqueues it);
+/// only the worker that moved it to Running polls it; Complete is never cleared.
+/// </para>
+/// <para>
+/// A wake (<see cref="Enqueue"/>) first adds the continuation under the task's spin lock, then
+/// changes the state. A poll ends by clearing Running with CAS; if the CAS sees Notified it
+/// reschedules, else any later wake sees Idle and schedules the task itself. So no wake is lost.
+/// </para>
+/// </remarks>
+internal abstract partial class TaskCore : SynchronizationContext
+{
+    protected const int StateScheduled = 1;
+    protected const int StateRunning = 2;
+    protected const int StateNotified = 4;
+    protected const int StateComplete = 8;
+    protected const int StateAbortRequested = 16;
+    protected const int StateStarted = 32;
+
+    [ThreadStatic]
+    private static TaskCore? t_current;
+
+    private static readonly Action<object?> s_startRoot = static t => ((TaskCore)t!).StartRoot();
+
+    private static long s_nextId;
+
+    private int _state;
+    private int _lock;
+    private ContinuationQueue _pending;
+    private ContinuationQueue _yielded;
+
+    protected TaskCore(Scheduler scheduler, string? name, string? spawnFile, int spawnLine, string? spawnMember)
+    {
+        Scheduler = scheduler;
+        Id = Interlocked.Increment(ref s_nextId);
+        Name = name;
+        SpawnFilePath = spawnFile;
+        SpawnLineNumber = spawnLine;
+        SpawnMemberName = spawnMember;
+    }
+
+    /// <summary>The task being polled on this thread, or null.</summary>
+    public static new TaskCore? Current => t_current;
+
+    public long Id { get; }
+
+    public string? Name { get; }
+
+    public string? SpawnFilePath { get; }
+
+    public int SpawnLineNumber { get; }
+
+    public string? SpawnMemberName { get; }
+
+    /// <summary>The scheduler that polls this task (a runtime flavour, a LocalSet or the blocking pool).</summary>
+    public Scheduler Scheduler { get; set; }
+
+    public RuntimeCore Runtime => Scheduler.Runtime;
+
+    public long PollCount { get; private set; }
+
+    /// <summary>Runtime clock ticks when the last poll ended; 0 before the first poll.</summary>
+    public long LastPollEndTicks { get; private set; }
+
+    /// <summary>Runtime clock ticks when the task was last scheduled, for scheduled-to-run latency.</summary>
+    public long ScheduledAtTicks { get; set; }
+
+    // Intrusive links owned by other components; each is touched only under that component's lock.
+    internal TaskCore? QueueNext;
+    internal TaskCore? RegistryPrev;
+    internal TaskCore? RegistryNext;
+    internal int RegistryShard = -1;
+
+    public bool IsCompleted => (Volatile.Read(ref _state) & StateComplete) != 0;
+
+    public bool IsAbortRequested => (Volatile.Read(ref _state) & StateAbortRequested) != 0;
+
+    protected bool IsStarted => (Volatile.Read(ref _state) & StateStarted) != 0;
+
+    public virtual bool IsBlocking => false;
+
+    public TaskState SnapshotState()
+    {
+        int s = Volatile.Read(ref _state);
+        return (s & StateComplete) != 0 ? TaskState.Completed
+            : IsBlocking ? TaskState.Blocking
+            : (s & StateRunning) != 0 ? TaskState.Running
+            : (s & StateScheduled) != 0 ? TaskState.Scheduled
+            : TaskState.Idle;
+    }
+
+    /// <summary>Runs the user's code for the first time (invokes the spawned delegate).</summary>
+    protected abstract void StartRoot();
+
+    /// <summary>Completes the task as aborted without ever running it.</summary>
+    protected abstract void CompleteAbortedBeforeStart();
+
+    /// <summary>Marks the task Started before its first poll (the scheduler flavours start tasks in Poll).</summary>
+    internal void MarkScheduledAtSpawn()
+    {
+        // Spawn is the only writer at this point: the task is not yet visible to any queue.
+        _state = StateScheduled;
+    }
+
+    // ---- SynchronizationContext: every await in the task comes back through here ----
+
+    /// <inheritdoc/>
+    public override void Post(SendOrPostCallback d, object? state)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        Enqueue(d, state);
+    }
+
+    /// <inheritdoc/>
+    public override void Send(SendOrPostCallback d, object? state)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        // Synchronous by contract: run on the calling thread.
+        d(state);
+    }
+
+    /// <inheritdoc/>
+    public override SynchronizationContext CreateCopy() => this;
+
+    // ---- waking ----
+
+    /// <summary>Queues a continuation to run in the task's next poll and schedules the task.</summary>
+    public void Enqueue(Delegate callback, object? state)
+    {
+        EnterLock();
+        _pending.Enqueue(callback, state);
+        ExitLock();
+        Wake(hint: ScheduleHint.Normal);
+    }
+
+    /// <summary>Queues a continuation that must not run before the task has gone to the back of the run queue.</summary>
+    public void EnqueueYield(Delegate callback, object? state)
+    {
+        EnterLock();
+        _yielded.Enqueue(callback, state);
+        ExitLock();
+        Wake(hint: ScheduleHint.Yield);
+    }
+
+    private void Wake(ScheduleHint hint)
+    {
+        int s = Volatile.Read(ref _state);
+        while (true)
+        {
+            if ((s & StateComplete) != 0)
+            {
+                DrainAfterCompletion();
+                return;
+            }
+
+            int next;
+            if ((s & StateRunning) != 0)
+            {
+                if ((s & StateNotified) != 0)
+                {
+                    return;
+                }
+
+                next = s | StateNotified;
+            }
+            else if ((s & StateScheduled) != 0)
+            {
+                return;
+            }
+            else
+            {
+                next = s | StateScheduled;
+            }
+
+            // Pairs with the CAS in Poll's epilogue: exactly one side sees the other.
+            int seen = Interlocked.CompareExchange(ref _state, next, s);
+            if (seen == s)
+            {
+                if ((next & StateScheduled) != 0 && (s & StateScheduled) == 0)
+                {
+                    ScheduledAtTicks = Runtime.Clock.NowTicks;
+                    Scheduler.Schedule(this, hint);
+                }
+
+                return;
+            }
+
+            s = seen;
+        }
+    }
+
+    /// <summary>
+    /// Continuations that arrive after the root completed (e.g. fire-and-forget work started inside
+    /// the task) still have to run so their own <c>finally</c> blocks execute: on the thread pool.
+    /// </summary>
+    private void DrainAfterCompletion()
+    {
+        while (true)
+        {
+            EnterLock();
+            bool got = _pending.TryDequeue(out Delegate callback, out object? state) || _yielded.TryDequeue(out callback, out state);
+            ExitLock();
+            if (!got)
+            {
+                return;
+            }
+
+            ThreadPool.UnsafeQueueUserWorkItem(static s =>
+            {
+                var (cb, st) = ((Delegate, object?))s!;
+                ContinuationQueue.Invoke(cb, st);
+            }, (callback, state), preferLocal: false);
+        }
+    }
+
+    // ---- polling ----
+
+    /// <summary>Runs the task's pending continuations once on the calling thread.</summary>
+    public PollResult Poll()
+    {
+        int s = Volatile.Read(ref _state);
+        while (true)
+        {
+            if ((s & StateComplete) != 0)
+            {
+                DrainAfterCompletion();
+                return PollResult.Complete;
+            }
+
+            int next = (s & ~(StateScheduled | StateNotified)) | StateRunning | StateStarted;
+            int seen = Interlocked.CompareExchange(ref _state, next, s);
+            if (seen == s)
+            {
+                break;
+            }
+
+            s = seen;
+        }
+
+        bool firstPoll = (s & StateStarted) == 0;
+        TaskCore? previousTask = t_current;
+        SynchronizationContext? previousContext = SynchronizationContext.Current;
+        t_current = this;
+        SetSynchronizationContext(this);
+        Coop.Reset();
+        RuntimeCore runtime = Runtime;
+        runtime.Hooks.BeforePoll?.Invoke(new TaskMeta(this));
+        bool undrained = false;
+        try
+        {
+            if (firstPoll)
+            {
+                if ((s & StateAbortRequested) != 0)
+                {
+                    CompleteAbortedBeforeStart();
+                }
+                else
+                {
+                    RunUserCode(s_startRoot, this);
+                }
+            }
+
+            while (TryDequeuePending(out Delegate callback, out object? state))
+            {
+                RunUserCode(callback, state);
+                // Each continuation costs a unit too, so a task that keeps waking itself through
+                // foreign awaits (Task.Yield in a loop) still gives way after a budget's worth.
+                Coop.ConsumeUnchecked();
+                if (Coop.IsExhausted && HasPending())
+                {
+                    undrained = true;
+                    runtime.Metrics.RecordForcedYield();
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            t_current = previousTask;
+            SetSynchronizationContext(previousContext);
+        }
+
+        PollCount++;
+        LastPollEndTicks = runtime.Clock.NowTicks;
+        runtime.Hooks.AfterPoll?.Invoke(new TaskMeta(this));
+
+        // Yielded continuations join the ordinary queue now that this poll is over.
+        bool yielded = false;
+        EnterLock();
+        if (!_yielded.IsEmpty)
+        {
+            _pending.TakeAll(ref _yielded);
+            yielded = true;
+        }
+
+        bool hasPending = !_pending.IsEmpty;
+        ExitLock();
+
+        s = Volatile.Read(ref _state);
+        while (true)
+        {
+            if ((s & StateComplete) != 0)
+            {
+                Interlocked.And(ref _state, ~(StateRunning | StateNotified));
+                if (hasPending)
+                {
+                    DrainAfterCompletion();
+                }
+
+                return PollResult.Complete;
+            }
+
+            bool reschedule = hasPending && (undrained || yielded || (s & StateNotified) != 0);
+            int next = reschedule ? (s & ~(StateRunning | StateNotified)) | StateScheduled : s & ~(StateRunning | StateNotified);
+            // Pairs with Wake's CAS: a wake that raced in either set Notified (seen here) or sees Idle.
+            int seen = Interlocked.CompareExchange(ref _state, next, s);
+            if (seen == s)
+            {
+                if (reschedule)
+                {
+                    ScheduledAtTicks = runtime.Clock.NowTicks;
+                    return undrained || yielded ? PollResult.Yield : PollResult.Notified;
+                }
+
+                return PollResult.Idle;
+            }
+
+            s = seen;
+            if ((s & StateNotified) != 0)
+            {
+                // A wake arrived after we sampled the queue: it holds new work.
+                hasPending = true;
+            }
+        }
+    }
+
+    private void RunUserCode(Delegate callback, object? state)
+    {
+        try
+        {
+            ContinuationQueue.Invoke(callback, state);
+        }
+#pragma warning disable CA1031 // A continuation that throws must not take down the worker; it is reported.
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
+            Runtime.ReportUnhandled(this, error);
+        }
+    }
+
+    private bool TryDequeuePending(out Delegate callback, out object? state)
+    {
+        EnterLock();
+        bool got = _pending.TryDequeue(out callback, out state);
+        ExitLock();
+        return got;
+    }
+
+    private bool HasPending()
+    {
+        EnterLock();
+        bool has = !_pending.IsEmpty;
+        ExitLock();
+        return has;
+    }
+
+    /// <summary>Sets the Complete bit. Returns false if the task was already complete.</summary>
+    protected bool TrySetCompleteState()
+    {
+        int s = Volatile.Read(ref _state);
+        while ((s & StateComplete) == 0)
+        {
+            int seen = Interlocked.CompareExchange(ref _state, s | StateComplete, s);
+            if (seen == s)
+            {
+                return true;
+            }
+
+            s = seen;
+        }
+
+        return false;
+    }
+
+    /// <summary>Runs blocking user code with no Spindle task or context current, so sync-over-async inside it cannot deadlock on the task.</summary>
+    protected static T RunDetached<T>(Func<T> body)
+    {
+        TaskCore? previousTask = t_current;
+        SynchronizationContext? previousContext = SynchronizationContext.Current;
+        t_current = null;
+        SetSynchronizationContext(null);
+        try
+        {
+            return body();
+        }
+        finally
+        {
+            t_current = previousTask;
+            SetSynchronizationContext(previousContext);
+        }
+    }
+
+    protected int ReadState() => Volatile.Read(ref _state);
+
+    protected int OrState(int bits) => Interlocked.Or(ref _state, bits);
+
+    // ---- the task's spin lock: guards the continuation queues and the waiting-leaf slots ----
+
+    private void EnterLock()
+    {
+        // Critical sections are a handful of field writes; spinning beats a kernel lock object,
+        // which would be a second allocation per task.
+        if (Interlocked.CompareExchange(ref _lock, 1, 0) != 0)
+        {
+            EnterLockContended();
+        }
+    }
+
+    private void EnterLockContended()
+    {
+        SpinWait spinner = default;
+        while (Volatile.Read(ref _lock) != 0 || Interlocked.CompareExchange(ref _lock, 1, 0) != 0)
+        {
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
+    }
+
+    private void ExitLock()
+    {
+        Debug.Assert(_lock == 1, "ExitLock without EnterLock");
+        // Release semantics publish the queue writes to the next lock holder.
+        Volatile.Write(ref _lock, 0);
+    }
+}

@@ -1,0 +1,133 @@
+using System;
+using System.Collections.Generic;
+using System.Numerics;
+using System.Threading;
+
+namespace Spindle.Scheduling;
+
+/// <summary>
+/// The runtime's live tasks, in sharded intrusive lists: spawn and completion lock only the shard
+/// chosen by the task id, so spawning from many threads does not contend on one lock, and a listing
+/// walks the shards one at a time.
+/// </summary>
+internal sealed class TaskRegistry
+{
+    private readonly Shard[] _shards;
+    private readonly int _mask;
+    private int _count;
+    private bool _closed;
+
+    public TaskRegistry(int workers)
+    {
+        // Four shards per worker (rounded to a power of two) keeps collisions rare; tokio's
+        // OwnedTasks uses a similar per-core multiple.
+        int size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(4, workers * 4));
+        _shards = new Shard[size];
+        for (int i = 0; i < size; i++)
+        {
+            _shards[i] = new Shard();
+        }
+
+        _mask = size - 1;
+    }
+
+    public int Count => Volatile.Read(ref _count);
+
+    /// <summary>Adds a task; false if the registry was closed by shutdown (the task must not run).</summary>
+    public bool TryAdd(TaskCore task)
+    {
+        int index = (int)(task.Id & _mask);
+        Shard shard = _shards[index];
+        lock (shard.Gate)
+        {
+            // Read under the shard lock: Close takes every shard lock after setting the flag, so a
+            // task added here is either refused or seen by Close's snapshot.
+            if (Volatile.Read(ref _closed))
+            {
+                return false;
+            }
+
+            task.RegistryShard = index;
+            task.RegistryNext = shard.Head;
+            if (shard.Head is not null)
+            {
+                shard.Head.RegistryPrev = task;
+            }
+
+            shard.Head = task;
+        }
+
+        Interlocked.Increment(ref _count);
+        return true;
+    }
+
+    public void Remove(TaskCore task)
+    {
+        int index = task.RegistryShard;
+        if (index < 0)
+        {
+            return;
+        }
+
+        Shard shard = _shards[index];
+        lock (shard.Gate)
+        {
+            if (task.RegistryShard < 0)
+            {
+                return;
+            }
+
+            if (task.RegistryPrev is not null)
+            {
+                task.RegistryPrev.RegistryNext = task.RegistryNext;
+            }
+            else
+            {
+                shard.Head = task.RegistryNext;
+            }
+
+            if (task.RegistryNext is not null)
+            {
+                task.RegistryNext.RegistryPrev = task.RegistryPrev;
+            }
+
+            task.RegistryPrev = null;
+            task.RegistryNext = null;
+            task.RegistryShard = -1;
+        }
+
+        Interlocked.Decrement(ref _count);
+    }
+
+    /// <summary>Refuses further tasks and returns the live ones.</summary>
+    public List<TaskCore> Close()
+    {
+        Volatile.Write(ref _closed, true);
+        return Snapshot();
+    }
+
+    public bool IsClosed => Volatile.Read(ref _closed);
+
+    public List<TaskCore> Snapshot()
+    {
+        var tasks = new List<TaskCore>(Count);
+        foreach (Shard shard in _shards)
+        {
+            lock (shard.Gate)
+            {
+                for (TaskCore? t = shard.Head; t is not null; t = t.RegistryNext)
+                {
+                    tasks.Add(t);
+                }
+            }
+        }
+
+        return tasks;
+    }
+
+    private sealed class Shard
+    {
+        public readonly Lock Gate = new();
+        public TaskCore? Head;
+    }
+}

@@ -1,0 +1,155 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+
+namespace Spindle.Time;
+
+/// <summary>
+/// Owns the runtime's timer wheel: registration from any thread under one lock, and firing of
+/// expired entries outside that lock by whichever thread processes timers (the worker parked on
+/// the driver, or a worker doing its periodic maintenance).
+/// </summary>
+/// <remarks>
+/// Wheel time is whole milliseconds since the driver was created; deadlines are rounded up, so a
+/// timer never fires early. When a registration makes the earliest deadline earlier than the
+/// time the parked thread will sleep until, <see cref="DeadlineAdvanced"/> wakes that thread.
+/// </remarks>
+internal sealed class TimeDriver
+{
+    private const long TicksPerMs = TimeSpan.TicksPerMillisecond;
+
+    [ThreadStatic]
+    private static List<TimerEntry>? t_expired;
+
+    private readonly Lock _lock = new();
+    private readonly TimerWheel _wheel = new();
+    private readonly RuntimeClock _clock;
+    private readonly long _baseTicks;
+    private long _sleepUntilMs = long.MaxValue;
+
+    public TimeDriver(RuntimeClock clock)
+    {
+        _clock = clock;
+        _baseTicks = clock.NowTicks;
+    }
+
+    /// <summary>Raised (outside the lock) when a new timer is due before the parked thread's wake-up time.</summary>
+    public Action? DeadlineAdvanced { get; set; }
+
+    public RuntimeClock Clock => _clock;
+
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _wheel.Count;
+            }
+        }
+    }
+
+    private long ToWheelMs(long ticks)
+    {
+        long relative = ticks - _baseTicks;
+        if (relative <= 0)
+        {
+            return 0;
+        }
+
+        // Round up: a deadline between two milliseconds fires at the later one, never early.
+        return relative / TicksPerMs + (relative % TicksPerMs == 0 ? 0 : 1);
+    }
+
+    private long FromWheelMs(long ms) => _baseTicks + ms * TicksPerMs;
+
+    /// <summary>Registers a timer. Returns false if the deadline has already passed (the caller fires it itself).</summary>
+    public bool Register(TimerEntry entry, long deadlineTicks)
+    {
+        long ms = ToWheelMs(deadlineTicks);
+        bool wake;
+        lock (_lock)
+        {
+            // The wheel only advances to the floor of now, so a deadline after now always lies ahead of it.
+            if (deadlineTicks <= _clock.NowTicks || !_wheel.Insert(entry, ms))
+            {
+                return false;
+            }
+
+            wake = ms < _sleepUntilMs;
+            if (wake)
+            {
+                _sleepUntilMs = ms;
+            }
+        }
+
+        if (wake)
+        {
+            DeadlineAdvanced?.Invoke();
+        }
+
+        return true;
+    }
+
+    /// <summary>Removes a timer; false if it was not registered (already fired or never set).</summary>
+    public bool Cancel(TimerEntry entry)
+    {
+        lock (_lock)
+        {
+            return _wheel.Remove(entry);
+        }
+    }
+
+    /// <summary>The clock ticks of the earliest pending deadline, or null. Also records it as the parked thread's wake-up time.</summary>
+    public long? NextDeadlineTicksForPark()
+    {
+        lock (_lock)
+        {
+            long? next = _wheel.NextExpiration();
+            _sleepUntilMs = next ?? long.MaxValue;
+            return next is long ms ? FromWheelMs(ms) : null;
+        }
+    }
+
+    public long? NextDeadlineTicks()
+    {
+        lock (_lock)
+        {
+            long? next = _wheel.NextExpiration();
+            return next is long ms ? FromWheelMs(ms) : null;
+        }
+    }
+
+    /// <summary>Fires every timer whose deadline has passed on the runtime clock. Returns how many fired.</summary>
+    public int ProcessExpired()
+    {
+        List<TimerEntry> expired = t_expired ??= new List<TimerEntry>();
+        long relative = _clock.NowTicks - _baseTicks;
+        long nowMs = relative <= 0 ? 0 : relative / TicksPerMs;
+        lock (_lock)
+        {
+            if (_wheel.Count == 0 || nowMs <= _wheel.Elapsed)
+            {
+                return 0;
+            }
+
+            _wheel.Poll(nowMs, expired);
+            _sleepUntilMs = long.MaxValue;
+        }
+
+        int fired = expired.Count;
+        try
+        {
+            foreach (TimerEntry entry in expired)
+            {
+                entry.Fire();
+            }
+        }
+        finally
+        {
+            expired.Clear();
+        }
+
+        return fired;
+    }
+}
