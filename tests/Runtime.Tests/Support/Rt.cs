@@ -35,7 +35,8 @@ public static class Rt
             {
                 error = e;
             }
-        }) { IsBackground = true, Name = "test-block-on" };
+        })
+        { IsBackground = true, Name = "test-block-on" };
         thread.Start();
         if (!thread.Join(Bound))
         {
