@@ -24,7 +24,8 @@ internal static class Coop
     /// <summary>Takes a unit if one is left. Outside a Spindle task there is no budget and this always succeeds.</summary>
     public static bool TryConsume()
     {
-        if (TaskCore.Current is null)
+        TaskCore? task = TaskCore.Current;
+        if (task is null)
         {
             return true;
         }
@@ -35,6 +36,7 @@ internal static class Coop
             return true;
         }
 
+        task.Runtime.Metrics.RecordForcedYield();
         return false;
     }
 

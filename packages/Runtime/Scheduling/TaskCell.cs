@@ -84,30 +84,45 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
         object func = _func!;
         // The delegate and what it captured are not needed once the root exists.
         _func = null;
-        switch (_kind)
+        try
         {
-            case RootKind.TaskOfT:
-                _rootTask = ((Func<Task<T>>)func)() ?? throw NullRoot();
-                break;
-            case RootKind.Task:
-                _rootTask = ((Func<Task>)func)() ?? throw NullRoot();
-                break;
+            switch (_kind)
+            {
+                case RootKind.TaskOfT:
+                    _rootTask = ((Func<Task<T>>)func)() ?? throw NullRoot();
+                    break;
+                case RootKind.Task:
+                    _rootTask = ((Func<Task>)func)() ?? throw NullRoot();
+                    break;
 #pragma warning disable CA2012 // Stored to be consumed once in CompleteFromRoot.
-            case RootKind.ValueTaskOfT:
-                _rootValueTaskOfT = ((Func<ValueTask<T>>)func)();
-                break;
-            case RootKind.ValueTask:
-                _rootValueTask = ((Func<ValueTask>)func)();
-                break;
+                case RootKind.ValueTaskOfT:
+                    _rootValueTaskOfT = ((Func<ValueTask<T>>)func)();
+                    break;
+                case RootKind.ValueTask:
+                    _rootValueTask = ((Func<ValueTask>)func)();
+                    break;
 #pragma warning restore CA2012
-            case RootKind.BlockingFunc:
-                T value = RunDetached((Func<T>)func);
-                Complete(JoinOutcome.Succeeded, value, null);
-                return;
-            case RootKind.BlockingAction:
-                RunDetached(() => { ((Action)func)(); return 0; });
-                Complete(JoinOutcome.Succeeded, default, null);
-                return;
+                case RootKind.BlockingFunc:
+                    T value = RunDetached((Func<T>)func);
+                    Complete(JoinOutcome.Succeeded, value, null);
+                    return;
+                case RootKind.BlockingAction:
+                    RunDetached(() => { ((Action)func)(); return 0; });
+                    Complete(JoinOutcome.Succeeded, default, null);
+                    return;
+            }
+        }
+        catch (OperationCanceledException) when (IsAbortRequested)
+        {
+            Complete(JoinOutcome.Aborted, default, null);
+            return;
+        }
+#pragma warning disable CA1031 // A delegate that throws before returning its task faults the task, as an async method would.
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
+            Complete(JoinOutcome.Faulted, default, ExceptionDispatchInfo.Capture(error));
+            return;
         }
 
         if (RootIsCompleted())

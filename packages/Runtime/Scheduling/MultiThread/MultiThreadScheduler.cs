@@ -72,7 +72,28 @@ internal sealed class MultiThreadScheduler : RuntimeScheduler
     }
 
     /// <summary>Whether the whole runtime is idle, for the paused clock's auto-advance.</summary>
-    public bool IsIdle() => Idle.NumUnparked == 0 && Inject.IsEmpty && Runtime.Blocking.ActiveCount == 0;
+    /// <remarks>
+    /// Queued work counts too: a worker whose driver park just fired timers holds the woken tasks in
+    /// its queue while it is still listed as parked. It wrote them before releasing the driver lock,
+    /// which the next driver holder acquires, so they are visible here.
+    /// </remarks>
+    public bool IsIdle()
+    {
+        if (Idle.NumUnparked != 0 || !Inject.IsEmpty || Runtime.Blocking.ActiveCount != 0)
+        {
+            return false;
+        }
+
+        foreach (Worker worker in Workers)
+        {
+            if (worker.HasTasks)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     public override void Schedule(TaskCore task, ScheduleHint hint)
     {

@@ -288,7 +288,8 @@ internal sealed class Worker
         _stats.LocalQueueDepth = Queue.Count;
     }
 
-    private bool HasTasks => _lifo is not null || Queue.HasTasks;
+    /// <summary>Whether the worker holds queued work; read by other workers for the paused clock's idle check.</summary>
+    public bool HasTasks => Volatile.Read(ref _lifo) is not null || Queue.HasTasks;
 
     private void Park(RuntimeHooks hooks)
     {
@@ -302,6 +303,13 @@ internal sealed class Worker
         if (wasLastSearcher)
         {
             _scheduler.NotifyIfWorkPending();
+        }
+
+        if (_scheduler.Runtime.Clock.IsPaused && _scheduler.IsIdle())
+        {
+            // The last worker to go idle lets the driver holder re-check for auto-advance; it may
+            // have parked while this worker was still busy.
+            _scheduler.SharedDriver.Driver.Unpark();
         }
 
         _stats.Parks++;

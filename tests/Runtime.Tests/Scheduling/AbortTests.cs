@@ -1,0 +1,252 @@
+using SpindleTests.Support;
+
+namespace SpindleTests.Scheduling;
+
+/// <summary>Scheduler contract: abort at every kind of await, on both flavours.</summary>
+public sealed class AbortTests
+{
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Abort_WhileSleeping_WakesNow_FinallyRuns_JoinThrowsAborted(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            bool finallyRan = false;
+            JoinHandle handle = SpindleTask.Spawn(async () =>
+            {
+                try
+                {
+                    entered.SetResult();
+                    await Time.SleepAsync(TimeSpan.FromHours(1));
+                }
+                finally
+                {
+                    finallyRan = true;
+                }
+            });
+            await Rt.Within(entered.Task);
+            await SpindleTask.YieldAsync();
+            handle.Abort();
+            TaskAbortedException error = await Assert.ThrowsAsync<TaskAbortedException>(async () => await handle);
+            Assert.Equal(handle.Id, error.TaskId);
+            Assert.True(finallyRan);
+            Assert.True(handle.IsFinished);
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Abort_WhileInForeignAwait_CancelsTokenAndNextSpindleAwaitThrows(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var foreign = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            bool tokenCancelled = false;
+            bool reachedAfterForeign = false;
+            JoinHandle handle = SpindleTask.Spawn(async () =>
+            {
+                CancellationToken token = SpindleTask.CancellationToken;
+                using CancellationTokenRegistration reg = token.Register(() => tokenCancelled = true);
+                entered.SetResult();
+                await foreign.Task;
+                reachedAfterForeign = true;
+                await SpindleTask.YieldAsync();
+                Assert.Fail("the yield after abort must throw");
+            });
+            await Rt.Within(entered.Task);
+            handle.Abort();
+            Assert.True(tokenCancelled);
+            foreign.SetResult();
+            await Assert.ThrowsAsync<TaskAbortedException>(async () => await handle);
+            Assert.True(reachedAfterForeign);
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Abort_ForeignAwaitObservingToken_EndsPromptly(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            JoinHandle handle = SpindleTask.Spawn(async () =>
+            {
+                entered.SetResult();
+                await Task.Delay(Timeout.Infinite, SpindleTask.CancellationToken);
+            });
+            await Rt.Within(entered.Task);
+            handle.Abort();
+            await Assert.ThrowsAsync<TaskAbortedException>(async () => await handle.AsTask().WaitAsync(Rt.Bound));
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Abort_WhileJoining_JoinThrowsAndJoinedTaskKeepsRunning(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            JoinHandle<int> inner = SpindleTask.Spawn(async () =>
+            {
+                await release.Task;
+                return 11;
+            });
+            var joining = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            JoinHandle<int> outer = SpindleTask.Spawn(async () =>
+            {
+                joining.SetResult();
+                return await inner;
+            });
+            await Rt.Within(joining.Task);
+            await SpindleTask.YieldAsync();
+            outer.Abort();
+            await Assert.ThrowsAsync<TaskAbortedException>(async () => await outer);
+            Assert.False(inner.IsFinished);
+            release.SetResult();
+            Assert.Equal(11, await inner);
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Abort_AtYield_Throws(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            int iterations = 0;
+            JoinHandle handle = SpindleTask.Spawn(async () =>
+            {
+                while (true)
+                {
+                    iterations++;
+                    await SpindleTask.YieldAsync();
+                }
+            });
+            while (Volatile.Read(ref iterations) < 10)
+            {
+                await SpindleTask.YieldAsync();
+            }
+
+            handle.Abort();
+            await Assert.ThrowsAsync<TaskAbortedException>(async () => await handle);
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Abort_BeforeFirstPoll_NeverRunsUserCode(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        bool ran = false;
+        JoinHandle handle = default;
+        if (flavor == RuntimeFlavor.CurrentThread)
+        {
+            // Nobody drives a current-thread runtime outside BlockOn: the task cannot have started.
+            handle = runtime.Spawn(() =>
+            {
+                ran = true;
+                return Task.CompletedTask;
+            });
+            handle.Abort();
+        }
+        else
+        {
+            Rt.Run(runtime, async () =>
+            {
+                handle = SpindleTask.Spawn(() =>
+                {
+                    ran = true;
+                    return Task.CompletedTask;
+                });
+                handle.Abort();
+                await Task.CompletedTask;
+            });
+        }
+
+        Rt.Run(runtime, async () => await Assert.ThrowsAsync<TaskAbortedException>(async () => await handle));
+        if (flavor == RuntimeFlavor.CurrentThread)
+        {
+            Assert.False(ran);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Abort_FinishedTask_KeepsResult(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        int value = Rt.Run(runtime, async () =>
+        {
+            JoinHandle<int> handle = SpindleTask.Spawn(() => Task.FromResult(4));
+            int v = await handle;
+            handle.Abort();
+            return v + await handle;
+        });
+        Assert.Equal(8, value);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Abort_TaskCatchesAndReturns_ResultIsKept(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        string value = Rt.Run(runtime, async () =>
+        {
+            var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            JoinHandle<string> handle = SpindleTask.Spawn(async () =>
+            {
+                try
+                {
+                    entered.SetResult();
+                    await Time.SleepAsync(TimeSpan.FromHours(1));
+                    return "slept";
+                }
+                catch (OperationCanceledException)
+                {
+                    return "cleaned up";
+                }
+            });
+            await Rt.Within(entered.Task);
+            handle.Abort();
+            return await handle;
+        });
+        Assert.Equal("cleaned up", value);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Abort_UsingInsideTask_DisposesResource(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        var resource = new Probe();
+        Rt.Run(runtime, async () =>
+        {
+            var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            JoinHandle handle = SpindleTask.Spawn(async () =>
+            {
+                using Probe held = resource;
+                entered.SetResult();
+                await Time.SleepAsync(TimeSpan.FromHours(1));
+            });
+            await Rt.Within(entered.Task);
+            handle.Abort();
+            await Assert.ThrowsAsync<TaskAbortedException>(async () => await handle);
+        });
+        Assert.True(resource.Disposed);
+    }
+
+    private sealed class Probe : IDisposable
+    {
+        public bool Disposed { get; private set; }
+
+        public void Dispose() => Disposed = true;
+    }
+}

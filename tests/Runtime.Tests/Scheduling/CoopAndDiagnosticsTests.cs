@@ -1,0 +1,143 @@
+using SpindleTests.Support;
+
+namespace SpindleTests.Scheduling;
+
+/// <summary>Coop budget, the task registry, hooks and metrics.</summary>
+public sealed class CoopAndDiagnosticsTests
+{
+    [Fact]
+    public void CoopBudget_TaskLoopingOnReadyLeaves_DoesNotStarveOthers()
+    {
+        // Current-thread: without a budget the looping task would never give the other one a turn.
+        using Runtime runtime = Rt.Build(RuntimeFlavor.CurrentThread);
+        (int iterationsWhenOtherRan, long forced) = Rt.Run(runtime, async () =>
+        {
+            int iterations = 0;
+            int seenByOther = -1;
+            JoinHandle<int> done = SpindleTask.Spawn(() => Task.FromResult(1));
+            await done;
+            // Spawned now, it can only run when the loop below gives way.
+            JoinHandle other = SpindleTask.Spawn(() =>
+            {
+                seenByOther = Volatile.Read(ref iterations);
+                return Task.CompletedTask;
+            });
+            for (; iterations < 100_000 && seenByOther < 0; iterations++)
+            {
+                // A ready leaf: joining a finished task completes synchronously, consuming budget.
+                await done;
+            }
+
+            await other;
+            return (seenByOther, runtime.Metrics.BudgetForcedYieldCount);
+        });
+        Assert.InRange(iterationsWhenOtherRan, 0, 2 * 128);
+        Assert.True(forced > 0, "the forced yield must be counted");
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void GetTasks_ShowsIdleTaskWithLeafDescription(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, paused: false);
+        TaskInfo info = Rt.Run(runtime, async () =>
+        {
+            var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            JoinHandle sleeper = SpindleTask.Spawn(async () =>
+            {
+                entered.SetResult();
+                await Time.SleepAsync(TimeSpan.FromHours(1));
+            }, name: "sleeper");
+            await Rt.Within(entered.Task);
+            TaskInfo? found = null;
+            while (found is null)
+            {
+                await SpindleTask.YieldAsync();
+                found = runtime.Handle.GetTasks().FirstOrDefault(t => t.Id == sleeper.Id && t.State == TaskState.Idle && t.WaitingOn is not null);
+            }
+
+            sleeper.Abort();
+            return found;
+        });
+        Assert.Equal("sleeper", info.Name);
+        Assert.Equal("sleep", info.WaitingOn!.Kind);
+        Assert.StartsWith("until +", info.WaitingOn.Resource, StringComparison.Ordinal);
+        Assert.EndsWith("CoopAndDiagnosticsTests.cs", info.WaitingOn.CallerFilePath, StringComparison.Ordinal);
+        Assert.True(info.PollCount >= 1);
+        Assert.NotNull(info.SinceLastPoll);
+        Assert.Contains("sleeper", info.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Hooks_SeeSpawnPollAndTerminate(RuntimeFlavor flavor)
+    {
+        int spawned = 0, before = 0, after = 0, terminated = 0, started = 0;
+        using Runtime runtime = Rt.Build(flavor, configure: b => b
+            .OnTaskSpawn(_ => Interlocked.Increment(ref spawned))
+            .OnBeforeTaskPoll(_ => Interlocked.Increment(ref before))
+            .OnAfterTaskPoll(_ => Interlocked.Increment(ref after))
+            .OnTaskTerminate(_ => Interlocked.Increment(ref terminated))
+            .OnThreadStart(() => Interlocked.Increment(ref started)));
+        Rt.Run(runtime, async () =>
+        {
+            for (int i = 0; i < 5; i++)
+            {
+                await SpindleTask.Spawn(async () => await SpindleTask.YieldAsync());
+            }
+        });
+        Assert.Equal(6, Volatile.Read(ref spawned));
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref terminated) == 6, Rt.Bound));
+        Assert.True(Volatile.Read(ref before) >= 11, $"before-poll {before}");
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref after) == Volatile.Read(ref before), Rt.Bound));
+        Assert.True(Volatile.Read(ref started) >= 1);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Metrics_CountWorkersTasksAndPolls(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, configure: b => b.EnablePollTimeHistogram());
+        Rt.Run(runtime, async () =>
+        {
+            var handles = new List<JoinHandle>();
+            for (int i = 0; i < 50; i++)
+            {
+                handles.Add(SpindleTask.Spawn(async () => await SpindleTask.YieldAsync()));
+            }
+
+            foreach (JoinHandle h in handles)
+            {
+                await h;
+            }
+        });
+        RuntimeMetrics metrics = runtime.Metrics;
+        Assert.Equal(flavor == RuntimeFlavor.CurrentThread ? 1 : 2, metrics.NumWorkers);
+        Assert.Equal(51, metrics.SpawnedTasksCount);
+        long polls = Enumerable.Range(0, metrics.NumWorkers).Sum(metrics.GetWorkerPollCount);
+        Assert.True(polls >= 101, $"polls {polls}");
+        long histogram = Enumerable.Range(0, metrics.NumWorkers)
+            .Sum(w => Enumerable.Range(0, RuntimeMetrics.PollTimeHistogramNumBuckets).Sum(b => metrics.GetPollTimeHistogramBucketCount(w, b)));
+        Assert.Equal(polls, histogram);
+        Assert.True(SpinWait.SpinUntil(() => runtime.Metrics.NumAliveTasks == 0, Rt.Bound));
+        Assert.Throws<ArgumentOutOfRangeException>(() => metrics.GetWorkerPollCount(metrics.NumWorkers));
+    }
+
+    [Fact]
+    public void Builder_BadArguments_ThrowClearly()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => RuntimeBuilder.CreateMultiThread().WorkerThreads(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => RuntimeBuilder.CreateMultiThread().EventInterval(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => RuntimeBuilder.CreateMultiThread().ThreadStackSize(1000));
+        Assert.Throws<ArgumentException>(() => RuntimeBuilder.CreateMultiThread().ThreadNamePrefix(" "));
+        Assert.Throws<ArgumentNullException>(() => RuntimeBuilder.CreateMultiThread().OnTaskSpawn(null!));
+    }
+
+    [Fact]
+    public void MultiThread_ThreadNames_UsePrefix()
+    {
+        using Runtime runtime = Rt.Build(RuntimeFlavor.MultiThread, configure: b => b.ThreadNamePrefix("probe"));
+        string? name = Rt.Run(runtime, () => Task.FromResult(Thread.CurrentThread.Name));
+        Assert.StartsWith("probe-", name, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,140 @@
+using SpindleTests.Support;
+
+namespace SpindleTests.Scheduling;
+
+public sealed class JoinSetTests
+{
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void JoinNext_ReturnsInCompletionOrder_ThenNull(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, paused: true);
+        List<int> order = Rt.Run(runtime, async () =>
+        {
+            using var set = new JoinSet<int>();
+            foreach (int ms in new[] { 30, 10, 20 })
+            {
+                set.Spawn(async () =>
+                {
+                    await Time.SleepAsync(TimeSpan.FromMilliseconds(ms));
+                    return ms;
+                });
+            }
+
+            Assert.Equal(3, set.Count);
+            var seen = new List<int>();
+            while (await set.JoinNextAsync() is { } done)
+            {
+                seen.Add(done.Value);
+            }
+
+            Assert.True(set.IsEmpty);
+            return seen;
+        });
+        Assert.Equal(new[] { 10, 20, 30 }, order);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void JoinNext_FaultedAndAborted_AreReportedNotThrown(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            using var set = new JoinSet<int>();
+            set.Spawn(async () =>
+            {
+                await SpindleTask.YieldAsync();
+                throw new InvalidDataException("bad");
+            });
+            JoinResult<int>? faulted = await set.JoinNextAsync();
+            Assert.True(faulted!.Value.IsFaulted);
+            Assert.IsType<InvalidDataException>(faulted.Value.Exception);
+            Assert.Throws<InvalidDataException>(() => faulted.Value.Value);
+
+            set.Spawn(async () =>
+            {
+                await Time.SleepAsync(TimeSpan.FromHours(1));
+                return 1;
+            });
+            await SpindleTask.YieldAsync();
+            set.AbortAll();
+            JoinResult<int>? aborted = await set.JoinNextAsync();
+            Assert.True(aborted!.Value.IsAborted);
+            Assert.Throws<TaskAbortedException>(() => aborted.Value.Value);
+            Assert.Null(await set.JoinNextAsync());
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Dispose_AbortsRemainingTasks(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        int cleanedUp = 0;
+        Rt.Run(runtime, async () =>
+        {
+            var set = new JoinSet<int>();
+            var started = new CountdownEvent(5);
+            for (int i = 0; i < 5; i++)
+            {
+                set.Spawn(async () =>
+                {
+                    try
+                    {
+                        started.Signal();
+                        await Time.SleepAsync(TimeSpan.FromHours(1));
+                        return 0;
+                    }
+                    finally
+                    {
+                        Interlocked.Increment(ref cleanedUp);
+                    }
+                });
+            }
+
+            while (started.CurrentCount > 0)
+            {
+                await SpindleTask.YieldAsync();
+            }
+
+            set.Dispose();
+            while (Volatile.Read(ref cleanedUp) < 5)
+            {
+                await SpindleTask.YieldAsync();
+            }
+        });
+        Assert.Equal(5, cleanedUp);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void JoinNext_Cancelled_LosesNoResult(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            using var set = new JoinSet<int>();
+            var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            set.Spawn(async () =>
+            {
+                await release.Task;
+                return 5;
+            });
+            using var cts = new CancellationTokenSource();
+            ValueTask<JoinResult<int>?> pending = set.JoinNextAsync(cts.Token);
+            cts.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await pending);
+            release.SetResult();
+            JoinResult<int>? result = await set.JoinNextAsync();
+            Assert.Equal(5, result!.Value.Value);
+        });
+    }
+
+    [Fact]
+    public void TryJoinNext_EmptySet_ReturnsFalse()
+    {
+        using var set = new JoinSet<int>();
+        Assert.False(set.TryJoinNext(out _));
+    }
+}

@@ -1,0 +1,306 @@
+using SpindleTests.Support;
+
+namespace SpindleTests.Scheduling;
+
+/// <summary>Scheduler contract: spawn, join, results and exceptions, on both flavours.</summary>
+public sealed class SpawnJoinTests
+{
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void BlockOn_SpawnAndJoin_ReturnsValue(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        int result = Rt.Run(runtime, async () =>
+        {
+            JoinHandle<int> handle = SpindleTask.Spawn(async () =>
+            {
+                await SpindleTask.YieldAsync();
+                return 21;
+            });
+            return await handle * 2;
+        });
+        Assert.Equal(42, result);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Spawn_Nested_AllResultsArrive(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        int total = Rt.Run(runtime, async () =>
+        {
+            var outer = new List<JoinHandle<int>>();
+            for (int i = 0; i < 20; i++)
+            {
+                int n = i;
+                outer.Add(SpindleTask.Spawn(async () =>
+                {
+                    JoinHandle<int> inner = SpindleTask.Spawn(async () =>
+                    {
+                        await SpindleTask.YieldAsync();
+                        return n;
+                    });
+                    return await inner + 1;
+                }));
+            }
+
+            int sum = 0;
+            foreach (JoinHandle<int> h in outer)
+            {
+                sum += await h;
+            }
+
+            return sum;
+        });
+        Assert.Equal(Enumerable.Range(1, 20).Sum(), total);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Join_TaskThrows_ExceptionSurfacesWithOriginalType(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, configure: b => b.OnUnobservedTaskException(_ => { }));
+        InvalidOperationException error = Assert.Throws<InvalidOperationException>(() => Rt.Run(runtime, async () =>
+        {
+            JoinHandle handle = SpindleTask.Spawn(async () =>
+            {
+                await SpindleTask.YieldAsync();
+                throw new InvalidOperationException("boom");
+            });
+            await handle;
+        }));
+        Assert.Equal("boom", error.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Task_Throws_WorkerSurvivesAndRunsLaterTasks(RuntimeFlavor flavor)
+    {
+        var unobserved = new List<Exception>();
+        using Runtime runtime = Rt.Build(flavor, configure: b => b.OnUnobservedTaskException(info => { lock (unobserved) { unobserved.Add(info.Exception); } }));
+        int result = Rt.Run(runtime, async () =>
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                _ = SpindleTask.Spawn(async () =>
+                {
+                    await SpindleTask.YieldAsync();
+                    throw new FormatException("detached failure");
+                });
+            }
+
+            int ok = 0;
+            for (int i = 0; i < 10; i++)
+            {
+                ok += await SpindleTask.Spawn(async () =>
+                {
+                    await SpindleTask.YieldAsync();
+                    return 1;
+                });
+            }
+
+            return ok;
+        });
+        Assert.Equal(10, result);
+        SpinWait.SpinUntil(() => { lock (unobserved) { return unobserved.Count == 10; } }, Rt.Bound);
+        lock (unobserved)
+        {
+            Assert.Equal(10, unobserved.Count);
+            Assert.All(unobserved, e => Assert.IsType<FormatException>(e));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void BlockOn_ThrowingRoot_RethrowsAndIsNotReportedUnobserved(RuntimeFlavor flavor)
+    {
+        int reported = 0;
+        using Runtime runtime = Rt.Build(flavor, configure: b => b.OnUnobservedTaskException(_ => Interlocked.Increment(ref reported)));
+        Assert.Throws<ArgumentException>(() => runtime.BlockOn(async () =>
+        {
+            await SpindleTask.YieldAsync();
+            throw new ArgumentException("root");
+        }));
+        Assert.Equal(0, Volatile.Read(ref reported));
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void BlockOn_FromInsideTask_ThrowsReentrancyError(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        InvalidOperationException error = Rt.Run(runtime, () =>
+            Task.FromResult(Assert.Throws<InvalidOperationException>(() => runtime.BlockOn(() => Task.FromResult(1)))));
+        Assert.Contains("BlockOn cannot be called", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Spawn_FromOutsideRuntime_RunsAndJoins(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        JoinHandle<string> handle = runtime.Spawn(async () =>
+        {
+            await SpindleTask.YieldAsync();
+            return SpindleTask.CurrentName ?? "?";
+        }, name: "outsider");
+        // The current-thread flavour runs it once somebody drives the runtime.
+        string name = Rt.Run(runtime, async () => await handle);
+        Assert.Equal("outsider", name);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Spawn_CapturesCallerLocationAndName(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        TaskInfo info = Rt.Run(runtime, async () =>
+        {
+            JoinHandle handle = SpindleTask.Spawn(() => gate.Task, name: "waiter"); int line = LineOf();
+            await SpindleTask.YieldAsync();
+            TaskInfo found = runtime.Handle.GetTasks().Single(t => t.Id == handle.Id);
+            gate.SetResult();
+            await handle;
+            Assert.Equal(line, found.SpawnLineNumber);
+            return found;
+        });
+        Assert.Equal("waiter", info.Name);
+        Assert.EndsWith("SpawnJoinTests.cs", info.SpawnFilePath, StringComparison.Ordinal);
+        Assert.Equal(nameof(Spawn_CapturesCallerLocationAndName), info.SpawnMemberName);
+    }
+
+    private static int LineOf([System.Runtime.CompilerServices.CallerLineNumber] int line = 0) => line;
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void CurrentId_InsideTask_MatchesHandle_AndNullOutside(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Assert.Null(SpindleTask.CurrentId);
+        Rt.Run(runtime, async () =>
+        {
+            long? seen = null;
+            JoinHandle handle = SpindleTask.Spawn(async () =>
+            {
+                await SpindleTask.YieldAsync();
+                seen = SpindleTask.CurrentId;
+            });
+            await handle;
+            Assert.Equal(handle.Id, seen);
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void ConfigureAwaitFalse_LeavesRuntime_PlainAwaitReturns(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            long? before = SpindleTask.CurrentId;
+            await Task.Delay(1).ConfigureAwait(false);
+            long? after = SpindleTask.CurrentId;
+            Assert.NotNull(before);
+            Assert.Null(after);
+        });
+        Rt.Run(runtime, async () =>
+        {
+            long? before = SpindleTask.CurrentId;
+            await Task.Delay(1);
+            Assert.Equal(before, SpindleTask.CurrentId);
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void TaskRun_InsideTask_WorksAsInPlainDotNet(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        int value = Rt.Run(runtime, async () =>
+        {
+            long? id = SpindleTask.CurrentId;
+            int v = await Task.Run(async () =>
+            {
+                Assert.Null(SpindleTask.CurrentId);
+                await Task.Yield();
+                return 5;
+            });
+            Assert.Equal(id, SpindleTask.CurrentId);
+            return v;
+        });
+        Assert.Equal(5, value);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void JoinHandle_AsTask_SharedByManyAwaiters(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        int sum = Rt.Run(runtime, async () =>
+        {
+            JoinHandle<int> handle = SpindleTask.Spawn(async () =>
+            {
+                await SpindleTask.YieldAsync();
+                return 3;
+            });
+            Task<int> shared = handle.AsTask();
+            int[] all = await Task.WhenAll(shared, shared, shared);
+            return all.Sum() + await handle;
+        });
+        Assert.Equal(12, sum);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Spawn_NullReturningDelegate_FaultsWithClearMessage(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, configure: b => b.OnUnobservedTaskException(_ => { }));
+        InvalidOperationException error = Assert.Throws<InvalidOperationException>(() =>
+            Rt.Run(runtime, async () => await SpindleTask.Spawn(() => (Task)null!)));
+        Assert.Contains("returned a null Task", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Spawn_OutsideAnyRuntime_ThrowsClearError()
+    {
+        InvalidOperationException error = Assert.Throws<InvalidOperationException>(() => SpindleTask.Spawn(() => Task.CompletedTask));
+        Assert.Contains("Spindle runtime", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void TaskScheduler_View_RunsTplWorkOnRuntime(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        RuntimeHandle handle = runtime.Handle;
+        bool onRuntime = Rt.Run(runtime, async () =>
+            await Task.Factory.StartNew(() => RuntimeHandle.TryGetCurrent(out RuntimeHandle current) && current == handle,
+                CancellationToken.None, TaskCreationOptions.None, handle.TaskScheduler));
+        Assert.True(onRuntime);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void SpawnBlocking_RunsOffWorkers_AndReturnsValue(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        (string? thread, bool inTask) = Rt.Run(runtime, async () =>
+            await SpindleTask.SpawnBlocking(() => (Thread.CurrentThread.Name, SpindleTask.CurrentId is not null)));
+        Assert.StartsWith("spindle-worker-blocking", thread, StringComparison.Ordinal);
+        Assert.False(inTask);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void SpawnBlocking_SyncOverAsyncInside_DoesNotDeadlock(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        int value = Rt.Run(runtime, async () => await SpindleTask.SpawnBlocking(() => Task.Run(async () =>
+        {
+            await Task.Yield();
+            return 9;
+        }).GetAwaiter().GetResult()));
+        Assert.Equal(9, value);
+    }
+}
