@@ -106,15 +106,18 @@ internal sealed class Idle
         }
     }
 
-    /// <summary>Removes a worker that woke with work of its own from the sleeper list.</summary>
-    public void UnparkWorkerById(int worker)
+    /// <summary>Removes a worker that woke with work of its own from the sleeper list. False if a notifier had already removed it.</summary>
+    public bool UnparkWorkerById(int worker)
     {
         lock (_lock)
         {
             if (_sleepers.Remove(worker))
             {
                 Interlocked.Add(ref _state, 1 << UnparkShift);
+                return true;
             }
+
+            return false;
         }
     }
 }

@@ -320,7 +320,13 @@ internal sealed class Worker
             if (HasTasks)
             {
                 // Woken by a timer that scheduled on this thread: leave the sleeper list ourselves.
-                _scheduler.Idle.UnparkWorkerById(Index);
+                // If a notifier removed us first, it counted us as searching: take that role, or
+                // the searching count would leak and no parked worker would ever be woken again.
+                if (!_scheduler.Idle.UnparkWorkerById(Index))
+                {
+                    _isSearching = true;
+                }
+
                 break;
             }
 

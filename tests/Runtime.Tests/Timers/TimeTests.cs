@@ -1,0 +1,345 @@
+using SpindleTests.Support;
+
+namespace SpindleTests.Timers;
+
+/// <summary>Time on the paused clock only: no wall-clock waits, exact instants.</summary>
+public sealed class TimeTests
+{
+    private static readonly TimeSpan Ms = TimeSpan.FromMilliseconds(1);
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void ManyTimers_FireInDeadlineOrder_AtTheirExactDeadline(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, paused: true);
+        var random = new Random(1234);
+        int[] delays = Enumerable.Range(0, 200).Select(_ => random.Next(1, 5_000)).ToArray();
+        List<(int Delay, TimeSpan Woke)> wakes = Rt.Run(runtime, async () =>
+        {
+            Instant start = Instant.Now;
+            var log = new List<(int, TimeSpan)>();
+            var set = new JoinSet<int>();
+            foreach (int delay in delays)
+            {
+                set.Spawn(async () =>
+                {
+                    await Time.SleepAsync(TimeSpan.FromMilliseconds(delay));
+                    lock (log)
+                    {
+                        log.Add((delay, Instant.Now - start));
+                    }
+
+                    return delay;
+                });
+            }
+
+            while (await set.JoinNextAsync() is { } r)
+            {
+                _ = r.Value;
+            }
+
+            return log;
+        });
+        Assert.Equal(delays.Length, wakes.Count);
+        Assert.All(wakes, w => Assert.Equal(TimeSpan.FromMilliseconds(w.Delay), w.Woke));
+        Assert.Equal(wakes.Select(w => w.Woke).OrderBy(t => t), wakes.Select(w => w.Woke));
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void AutoAdvance_LongSleep_CompletesAndClockMovesExactly(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, paused: true);
+        TimeSpan elapsed = Rt.Run(runtime, async () =>
+        {
+            Instant start = Instant.Now;
+            await Time.SleepAsync(TimeSpan.FromHours(5));
+            return Instant.Now - start;
+        });
+        Assert.Equal(TimeSpan.FromHours(5), elapsed);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Sleep_ResetEarlierWhileAwaited_EndsAtNewDeadline(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, paused: true);
+        TimeSpan woke = Rt.Run(runtime, async () =>
+        {
+            Instant start = Instant.Now;
+            Sleep sleep = Time.Sleep(TimeSpan.FromSeconds(10));
+            JoinHandle resetter = SpindleTask.Spawn(async () =>
+            {
+                await Time.SleepAsync(100 * Ms);
+                sleep.Reset(start + TimeSpan.FromMilliseconds(250));
+            });
+            await sleep;
+            await resetter;
+            return Instant.Now - start;
+        });
+        Assert.Equal(TimeSpan.FromMilliseconds(250), woke);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Sleep_ResetLaterAndReuse_WaitsAgain(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, paused: true);
+        (TimeSpan First, TimeSpan Second, bool Elapsed) result = Rt.Run(runtime, async () =>
+        {
+            Instant start = Instant.Now;
+            Sleep sleep = Time.Sleep(50 * Ms);
+            sleep.Reset(80 * Ms);
+            await sleep;
+            TimeSpan first = Instant.Now - start;
+            bool elapsed = sleep.IsElapsed;
+            sleep.Reset(Instant.Now + 20 * Ms);
+            await sleep.WaitAsync();
+            return (first, Instant.Now - start, elapsed);
+        });
+        Assert.Equal(80 * Ms, result.First);
+        Assert.Equal(100 * Ms, result.Second);
+        Assert.True(result.Elapsed);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void SleepUntil_PastDeadline_CompletesAtOnce(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, paused: true);
+        TimeSpan elapsed = Rt.Run(runtime, async () =>
+        {
+            Instant start = Instant.Now;
+            await Time.SleepUntilAsync(start - TimeSpan.FromSeconds(1));
+            await Time.SleepAsync(TimeSpan.Zero);
+            return Instant.Now - start;
+        });
+        Assert.Equal(TimeSpan.Zero, elapsed);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Sleep_TokenCancelled_ThrowsAndRemovesTimer(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, paused: true);
+        Rt.Run(runtime, async () =>
+        {
+            using var cts = new CancellationTokenSource();
+            ValueTask sleeping = Time.SleepAsync(TimeSpan.FromHours(1), cts.Token);
+            cts.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await sleeping);
+            Assert.Equal(0, runtime.Core().Time.Count);
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Interval_Burst_CatchesUpOnMissedTicks(RuntimeFlavor flavor)
+    {
+        List<TimeSpan> ticks = RunInterval(flavor, MissedTickBehavior.Burst);
+        Assert.Equal(new[] { 0, 10, 20, 30, 40 }.Select(ms => ms * Ms), ticks);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Interval_Delay_ShiftsScheduleAfterMiss(RuntimeFlavor flavor)
+    {
+        List<TimeSpan> ticks = RunInterval(flavor, MissedTickBehavior.Delay);
+        // Tick 10 is observed at 35 (late): the next comes one period after that, at 45, then 55.
+        Assert.Equal(new[] { 0, 10, 45, 55, 65 }.Select(ms => ms * Ms), ticks);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Interval_Skip_JumpsToNextScheduledTick(RuntimeFlavor flavor)
+    {
+        List<TimeSpan> ticks = RunInterval(flavor, MissedTickBehavior.Skip);
+        Assert.Equal(new[] { 0, 10, 40, 50, 60 }.Select(ms => ms * Ms), ticks);
+    }
+
+    /// <summary>Ticks once, stalls 35 ms (missing ticks 10..30), then takes four more ticks.</summary>
+    private static List<TimeSpan> RunInterval(RuntimeFlavor flavor, MissedTickBehavior behavior)
+    {
+        using Runtime runtime = Rt.Build(flavor, paused: true);
+        return Rt.Run(runtime, async () =>
+        {
+            Instant start = Instant.Now;
+            Interval interval = Time.Interval(10 * Ms);
+            interval.MissedTickBehavior = behavior;
+            var ticks = new List<TimeSpan> { await interval.TickAsync() - start };
+            await Time.AdvanceAsync(35 * Ms);
+            for (int i = 0; i < 4; i++)
+            {
+                ticks.Add(await interval.TickAsync() - start);
+            }
+
+            return ticks;
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Interval_Reset_RestartsScheduleFromNow(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, paused: true);
+        TimeSpan second = Rt.Run(runtime, async () =>
+        {
+            Instant start = Instant.Now;
+            Interval interval = Time.Interval(10 * Ms);
+            await interval.TickAsync();
+            await Time.AdvanceAsync(3 * Ms);
+            interval.Reset();
+            return await interval.TickAsync() - start;
+        });
+        Assert.Equal(13 * Ms, second);
+    }
+
+    [Fact]
+    public void Interval_NonPositivePeriod_Throws()
+    {
+        using Runtime runtime = Rt.Build(RuntimeFlavor.CurrentThread, paused: true);
+        Rt.Run(runtime, () =>
+        {
+            Assert.Throws<ArgumentOutOfRangeException>(() => Time.Interval(TimeSpan.Zero));
+            return Task.CompletedTask;
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Timeout_SpindleLeafInside_ThrowsTimeoutAtDeadline_FinallyRuns(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, paused: true);
+        (TimeSpan At, bool Cleaned) result = Rt.Run(runtime, async () =>
+        {
+            Instant start = Instant.Now;
+            bool cleaned = false;
+            await Assert.ThrowsAsync<TimeoutException>(() => Time.TimeoutAsync(TimeSpan.FromSeconds(2), async ct =>
+            {
+                try
+                {
+                    await Time.SleepAsync(TimeSpan.FromHours(1));
+                    return 1;
+                }
+                finally
+                {
+                    cleaned = true;
+                }
+            }));
+            return (Instant.Now - start, cleaned);
+        });
+        Assert.Equal(TimeSpan.FromSeconds(2), result.At);
+        Assert.True(result.Cleaned);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Timeout_ForeignAwaitWithToken_IsCancelled(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, paused: true);
+        Rt.Run(runtime, async () =>
+            await Assert.ThrowsAsync<TimeoutException>(() => Time.TimeoutAsync(TimeSpan.FromSeconds(1),
+                ct => Task.Delay(Timeout.Infinite, ct))));
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Timeout_FinishesInTime_ReturnsValue_AndLeavesNoTimer(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, paused: true);
+        int value = Rt.Run(runtime, async () =>
+        {
+            int v = await Time.TimeoutAsync(TimeSpan.FromSeconds(1), async ct =>
+            {
+                await Time.SleepAsync(10 * Ms);
+                return 7;
+            });
+            // The scope's timer is gone: nothing else can fire, so the next sleep is the only timer.
+            Assert.Equal(0, runtime.Core().Time.Count);
+            await Time.SleepAsync(TimeSpan.FromSeconds(5));
+            return v;
+        });
+        Assert.Equal(7, value);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Timeout_Nested_InnerExpiresFirst_OuterContinues(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, paused: true);
+        string result = Rt.Run(runtime, async () => await Time.TimeoutAsync(TimeSpan.FromSeconds(10), async outer =>
+        {
+            try
+            {
+                await Time.TimeoutAsync(TimeSpan.FromSeconds(1), async inner =>
+                {
+                    await Time.SleepAsync(TimeSpan.FromHours(1));
+                    return 0;
+                });
+                return "inner finished";
+            }
+            catch (TimeoutException)
+            {
+                await Time.SleepAsync(TimeSpan.FromSeconds(2));
+                return "outer still running";
+            }
+        }));
+        Assert.Equal("outer still running", result);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void TimeProvider_FollowsPausedClock(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, paused: true);
+        TimeSpan elapsed = Rt.Run(runtime, async () =>
+        {
+            TimeProvider provider = runtime.Handle.TimeProvider;
+            long start = provider.GetTimestamp();
+            DateTimeOffset utc = provider.GetUtcNow();
+            await Task.Delay(TimeSpan.FromMinutes(3), provider);
+            Assert.Equal(TimeSpan.FromMinutes(3), provider.GetUtcNow() - utc);
+            return provider.GetElapsedTime(start);
+        });
+        Assert.Equal(TimeSpan.FromMinutes(3), elapsed);
+    }
+
+    [Fact]
+    public void PauseAdvanceResume_ControlTheClock()
+    {
+        using Runtime runtime = Rt.Build(RuntimeFlavor.CurrentThread);
+        Rt.Run(runtime, async () =>
+        {
+            Assert.Throws<InvalidOperationException>(() => Time.Resume());
+            await Assert.ThrowsAsync<InvalidOperationException>(async () => await Time.AdvanceAsync(Ms));
+            Time.Pause();
+            Instant paused = Instant.Now;
+            await Time.AdvanceAsync(TimeSpan.FromDays(1));
+            Assert.Equal(paused + TimeSpan.FromDays(1), Instant.Now);
+            Time.Resume();
+            Assert.True(Instant.Now >= paused + TimeSpan.FromDays(1));
+        });
+    }
+
+    /// <summary>Starts a sleep and drops it: the call itself must throw before any await.</summary>
+    private static void SleepOneMs()
+    {
+        ValueTask sleeping = Time.SleepAsync(Ms);
+        sleeping.AsTask().Dispose();
+    }
+
+    [Fact]
+    public void Time_OutsideRuntime_ThrowsClearError()
+    {
+        InvalidOperationException error = Assert.Throws<InvalidOperationException>(SleepOneMs);
+        Assert.Contains("Spindle runtime", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Time_Disabled_ThrowsClearError()
+    {
+        using Runtime runtime = Rt.Build(RuntimeFlavor.CurrentThread, configure: b => b.EnableTime(false));
+        InvalidOperationException error = Rt.Run(runtime, () => Task.FromResult(Assert.Throws<InvalidOperationException>(SleepOneMs)));
+        Assert.Contains("EnableTime", error.Message, StringComparison.Ordinal);
+    }
+}
