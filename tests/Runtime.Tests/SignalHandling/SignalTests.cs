@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using SpindleTests.Support;
 
-namespace SpindleTests.Signals;
+namespace SpindleTests.SignalHandling;
 
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class SignalTests
