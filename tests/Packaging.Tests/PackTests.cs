@@ -11,6 +11,7 @@ namespace Spindle.Packaging.Tests;
 /// Packs the shipped packages into a temporary folder and builds and runs a consumer that references
 /// them from there, the way a user would.
 /// </summary>
+[Collection(Repo.BuildCollection)]
 public sealed class PackTests : IDisposable
 {
     private static readonly TimeSpan s_toolTimeout = TimeSpan.FromMinutes(4);
@@ -82,17 +83,24 @@ public sealed class PackTests : IDisposable
         // A private package cache: a stale Spindle.Runtime of the same version must not be picked up.
         var env = new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(_work, "packages") };
         string output = Repo.Run("dotnet", "run -c Release", consumer, s_toolTimeout, env);
-        Assert.Contains("consumer ok", output, StringComparison.Ordinal);
+        Assert.Contains("consumer ok 42", output, StringComparison.Ordinal);
     }
 
     private const string ConsumerProgram = """
         using System;
+        using System.Threading.Tasks;
+        using Spindle;
         using Spindle.Time;
 
-        Instant a = Instant.Now;
-        Instant b = a + TimeSpan.FromSeconds(1);
-        if (b - a != TimeSpan.FromSeconds(1)) { return 1; }
-        Console.WriteLine("consumer ok");
-        return 0;
+        return Runtime.Run(async () =>
+        {
+            int value = await SpindleTask.Spawn(async () =>
+            {
+                await Time.SleepAsync(TimeSpan.FromMilliseconds(1));
+                return 41;
+            });
+            Console.WriteLine($"consumer ok {value + 1}");
+            return 0;
+        });
         """;
 }

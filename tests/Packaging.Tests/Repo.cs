@@ -9,6 +9,9 @@ namespace Spindle.Packaging.Tests;
 /// <summary>Finds the repository and runs tools (dotnet, git) with a bounded wait.</summary>
 internal static class Repo
 {
+    /// <summary>Tests that run nested builds of the repository's projects share one collection so they never build the same project at once.</summary>
+    public const string BuildCollection = "nested dotnet builds";
+
     public static string Root { get; } = FindRoot();
 
     private static string FindRoot()
