@@ -128,23 +128,37 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
         if (RootIsCompleted())
         {
             CompleteFromRoot();
+            return;
         }
-        else
+
+        // Registered while this task's context is current, so the continuation captures it: when the
+        // root completes inside one of our polls the BCL runs it inline (same context); when the
+        // root completes elsewhere (after ConfigureAwait(false)) it is posted back to this task.
+        // A ConfigureAwait(false) registration would instead always hop to the thread pool, because
+        // the BCL refuses to inline continuations under a non-default SynchronizationContext.
+        _onRootCompleted = CompleteFromRoot;
+        switch (_kind)
         {
-            _onRootCompleted = CompleteFromRoot;
-            switch (_kind)
-            {
-                case RootKind.TaskOfT:
-                case RootKind.Task:
-                    _rootTask!.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onRootCompleted);
-                    break;
-                case RootKind.ValueTaskOfT:
-                    _rootValueTaskOfT.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onRootCompleted);
-                    break;
-                default:
-                    _rootValueTask.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onRootCompleted);
-                    break;
-            }
+            case RootKind.TaskOfT:
+            case RootKind.Task:
+                _rootTask!.GetAwaiter().UnsafeOnCompleted(_onRootCompleted);
+                break;
+            case RootKind.ValueTaskOfT:
+                _rootValueTaskOfT.GetAwaiter().UnsafeOnCompleted(_onRootCompleted);
+                break;
+            default:
+                _rootValueTask.GetAwaiter().UnsafeOnCompleted(_onRootCompleted);
+                break;
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void CheckRootAfterPoll()
+    {
+        // Cheap check that also covers roots whose completion continuation was queued, not inlined.
+        if (_onRootCompleted is not null && Volatile.Read(ref _rootConsumed) == 0 && RootIsCompleted())
+        {
+            CompleteFromRoot();
         }
     }
 
@@ -153,7 +167,7 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
 
     private bool RootIsCompleted() => _kind switch
     {
-        RootKind.TaskOfT or RootKind.Task => _rootTask!.IsCompleted,
+        RootKind.TaskOfT or RootKind.Task => _rootTask is { IsCompleted: true },
         RootKind.ValueTaskOfT => _rootValueTaskOfT.IsCompleted,
         _ => _rootValueTask.IsCompleted,
     };

@@ -114,6 +114,11 @@ internal abstract partial class TaskCore : SynchronizationContext
     /// <summary>Runs the user's code for the first time (invokes the spawned delegate).</summary>
     protected abstract void StartRoot();
 
+    /// <summary>Called after each poll on the polling thread: completes the task if its root finished during the poll.</summary>
+    protected virtual void CheckRootAfterPoll()
+    {
+    }
+
     /// <summary>Completes the task as aborted without ever running it.</summary>
     protected abstract void CompleteAbortedBeforeStart();
 
@@ -302,6 +307,7 @@ internal abstract partial class TaskCore : SynchronizationContext
             SetSynchronizationContext(previousContext);
         }
 
+        CheckRootAfterPoll();
         PollCount++;
         LastPollEndTicks = runtime.Clock.NowTicks;
         runtime.Hooks.AfterPoll?.Invoke(new TaskMeta(this));

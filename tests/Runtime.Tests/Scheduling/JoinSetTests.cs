@@ -9,14 +9,18 @@ public sealed class JoinSetTests
     public void JoinNext_ReturnsInCompletionOrder_ThenNull(RuntimeFlavor flavor)
     {
         using Runtime runtime = Rt.Build(flavor, paused: true);
+        var trace = new System.Collections.Concurrent.ConcurrentQueue<string>();
         List<int> order = Rt.Run(runtime, async () =>
         {
             using var set = new JoinSet<int>();
+            Instant start = Instant.Now;
             foreach (int ms in new[] { 30, 10, 20 })
             {
                 set.Spawn(async () =>
                 {
+                    trace.Enqueue($"{ms}: start at +{(Instant.Now - start).TotalMilliseconds} on {Environment.CurrentManagedThreadId}");
                     await Time.SleepAsync(TimeSpan.FromMilliseconds(ms));
+                    trace.Enqueue($"{ms}: woke at +{(Instant.Now - start).TotalMilliseconds} on {Environment.CurrentManagedThreadId} task {SpindleTask.CurrentId}");
                     return ms;
                 });
             }
@@ -31,7 +35,7 @@ public sealed class JoinSetTests
             Assert.True(set.IsEmpty);
             return seen;
         });
-        Assert.Equal(new[] { 10, 20, 30 }, order);
+        Assert.True(order.SequenceEqual(new[] { 10, 20, 30 }), $"order {string.Join(",", order)}; trace: {string.Join(" | ", trace)}");
     }
 
     [Theory]
@@ -136,5 +140,41 @@ public sealed class JoinSetTests
     {
         using var set = new JoinSet<int>();
         Assert.False(set.TryJoinNext(out _));
+    }
+
+    /// <summary>
+    /// Regression: a task's completion used to reach the runtime through a thread-pool hop (the BCL
+    /// does not inline continuations under a SynchronizationContext), so the paused clock could
+    /// advance past later timers first and completions were observed out of order.
+    /// </summary>
+    [Fact]
+    public void CompletionOrder_ManyRounds_IsNeverReordered()
+    {
+        for (int round = 0; round < 300; round++)
+        {
+            using Runtime runtime = Rt.Build(RuntimeFlavor.CurrentThread, paused: true);
+            List<(int Value, TimeSpan At)> taken = Rt.Run(runtime, async () =>
+            {
+                using var set = new JoinSet<int>();
+                Instant start = Instant.Now;
+                foreach (int ms in new[] { 30, 10, 20 })
+                {
+                    set.Spawn(async () =>
+                    {
+                        await Time.SleepAsync(TimeSpan.FromMilliseconds(ms));
+                        return ms;
+                    });
+                }
+
+                var seen = new List<(int, TimeSpan)>();
+                while (await set.JoinNextAsync() is { } done)
+                {
+                    seen.Add((done.Value, Instant.Now - start));
+                }
+
+                return seen;
+            });
+            Assert.Equal(new[] { (10, TimeSpan.FromMilliseconds(10)), (20, TimeSpan.FromMilliseconds(20)), (30, TimeSpan.FromMilliseconds(30)) }, taken);
+        }
     }
 }
