@@ -5,6 +5,7 @@ namespace Spindle.Benchmarks;
 /// <summary>
 /// Entry point: <c>dotnet run -c Release --project benches -- --filter '*'</c>. Every benchmark class
 /// puts a .NET baseline (<c>Baseline = true</c>) beside the Spindle method on the same workload.
+/// The project file is named after the assembly because BenchmarkDotNet looks for it by that name.
 /// </summary>
 public static class Program
 {

@@ -30,7 +30,7 @@ public readonly struct RuntimeMetrics
     public int NumAliveTasks => _core.Registry.Count;
 
     /// <summary>Gets the total number of tasks spawned so far.</summary>
-    public long SpawnedTasksCount => _core.Metrics.Spawned;
+    public long SpawnedTasksCount => _core.Registry.Added;
 
     /// <summary>Gets the number of tasks waiting in the global (inject) queue.</summary>
     public int GlobalQueueDepth => _core.Flavor.GlobalQueueDepth;

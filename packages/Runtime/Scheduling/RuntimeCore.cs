@@ -97,11 +97,9 @@ internal sealed class RuntimeCore
             ThrowHelper.ThrowShutDown();
         }
 
-        Metrics.RecordSpawn();
         Hooks.TaskSpawn?.Invoke(new TaskMeta(cell));
         joinSet?.OnMemberAdded(cell);
         cell.MarkScheduledAtSpawn();
-        cell.ScheduledAtTicks = Clock.NowTicks;
         scheduler.Schedule(cell, ScheduleHint.Normal);
         return cell;
     }

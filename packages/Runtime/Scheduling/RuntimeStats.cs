@@ -5,7 +5,6 @@ namespace Spindle.Scheduling;
 /// <summary>Runtime-wide counters; see <see cref="Diagnostics.RuntimeMetrics"/> for the public view.</summary>
 internal sealed class RuntimeStats
 {
-    private long _spawned;
     private long _remoteSchedules;
     private long _forcedYields;
 
@@ -20,13 +19,9 @@ internal sealed class RuntimeStats
 
     public WorkerStats[] Workers { get; }
 
-    public long Spawned => Volatile.Read(ref _spawned);
-
     public long RemoteSchedules => Volatile.Read(ref _remoteSchedules);
 
     public long ForcedYields => Volatile.Read(ref _forcedYields);
-
-    public void RecordSpawn() => Interlocked.Increment(ref _spawned);
 
     public void RecordRemoteSchedule() => Interlocked.Increment(ref _remoteSchedules);
 

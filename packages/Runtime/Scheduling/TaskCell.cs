@@ -62,9 +62,6 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
 
     /// <summary>Whether someone (BlockOn) consumes the outcome even without a join waiter.</summary>
     internal bool Observed;
-    internal TaskCell<T>? SetPrev;
-    internal TaskCell<T>? SetNext;
-    internal TaskCell<T>? CompletedNext;
 
     public TaskCell(Scheduler scheduler, RootKind kind, object func, string? name, string? file, int line, string? member)
         : base(scheduler, name, file, line, member)

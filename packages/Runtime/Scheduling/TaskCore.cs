@@ -84,9 +84,6 @@ internal abstract partial class TaskCore : SynchronizationContext
     /// <summary>Runtime clock ticks when the last poll ended; 0 before the first poll.</summary>
     public long LastPollEndTicks { get; private set; }
 
-    /// <summary>Runtime clock ticks when the task was last scheduled, for scheduled-to-run latency.</summary>
-    public long ScheduledAtTicks { get; set; }
-
     // Intrusive links owned by other components; each is touched only under that component's lock.
     internal TaskCore? QueueNext;
     internal TaskCore? RegistryPrev;
@@ -205,7 +202,6 @@ internal abstract partial class TaskCore : SynchronizationContext
             {
                 if ((next & StateScheduled) != 0 && (s & StateScheduled) == 0)
                 {
-                    ScheduledAtTicks = Runtime.Clock.NowTicks;
                     Scheduler.Schedule(this, hint);
                 }
 
@@ -312,17 +308,22 @@ internal abstract partial class TaskCore : SynchronizationContext
         LastPollEndTicks = runtime.Clock.NowTicks;
         runtime.Hooks.AfterPoll?.Invoke(new TaskMeta(this));
 
-        // Yielded continuations join the ordinary queue now that this poll is over.
+        // Yielded continuations join the ordinary queue now that this poll is over. The racy peek
+        // is safe for the same reason as in TryDequeuePending: a missed enqueue sets Notified.
         bool yielded = false;
-        EnterLock();
-        if (!_yielded.IsEmpty)
+        bool hasPending = false;
+        if (!_yielded.IsEmpty || !_pending.IsEmpty)
         {
-            _pending.TakeAll(ref _yielded);
-            yielded = true;
-        }
+            EnterLock();
+            if (!_yielded.IsEmpty)
+            {
+                _pending.TakeAll(ref _yielded);
+                yielded = true;
+            }
 
-        bool hasPending = !_pending.IsEmpty;
-        ExitLock();
+            hasPending = !_pending.IsEmpty;
+            ExitLock();
+        }
 
         s = Volatile.Read(ref _state);
         while (true)
@@ -346,7 +347,6 @@ internal abstract partial class TaskCore : SynchronizationContext
             {
                 if (reschedule)
                 {
-                    ScheduledAtTicks = runtime.Clock.NowTicks;
                     return undrained || yielded ? PollResult.Yield : PollResult.Notified;
                 }
 
@@ -378,6 +378,15 @@ internal abstract partial class TaskCore : SynchronizationContext
 
     private bool TryDequeuePending(out Delegate callback, out object? state)
     {
+        // Racy peek to skip the lock when nothing is queued (every first poll): an enqueue that we
+        // miss here sets Notified on the running task, and the poll's epilogue reschedules it.
+        if (_pending.IsEmpty)
+        {
+            callback = null!;
+            state = null;
+            return false;
+        }
+
         EnterLock();
         bool got = _pending.TryDequeue(out callback, out state);
         ExitLock();

@@ -14,7 +14,6 @@ internal sealed class TaskRegistry
 {
     private readonly Shard[] _shards;
     private readonly int _mask;
-    private int _count;
     private bool _closed;
 
     public TaskRegistry(int workers)
@@ -31,7 +30,35 @@ internal sealed class TaskRegistry
         _mask = size - 1;
     }
 
-    public int Count => Volatile.Read(ref _count);
+    /// <summary>Live tasks: the sum of per-shard counts, kept under each shard's lock so spawning touches no shared counter.</summary>
+    public int Count
+    {
+        get
+        {
+            int count = 0;
+            foreach (Shard shard in _shards)
+            {
+                count += Volatile.Read(ref shard.Count);
+            }
+
+            return count;
+        }
+    }
+
+    /// <summary>Tasks ever added.</summary>
+    public long Added
+    {
+        get
+        {
+            long added = 0;
+            foreach (Shard shard in _shards)
+            {
+                added += Volatile.Read(ref shard.Added);
+            }
+
+            return added;
+        }
+    }
 
     /// <summary>Adds a task; false if the registry was closed by shutdown (the task must not run).</summary>
     public bool TryAdd(TaskCore task)
@@ -55,9 +82,10 @@ internal sealed class TaskRegistry
             }
 
             shard.Head = task;
+            shard.Count++;
+            shard.Added++;
         }
 
-        Interlocked.Increment(ref _count);
         return true;
     }
 
@@ -94,9 +122,8 @@ internal sealed class TaskRegistry
             task.RegistryPrev = null;
             task.RegistryNext = null;
             task.RegistryShard = -1;
+            shard.Count--;
         }
-
-        Interlocked.Decrement(ref _count);
     }
 
     /// <summary>Refuses further tasks and returns the live ones.</summary>
@@ -110,7 +137,7 @@ internal sealed class TaskRegistry
 
     public List<TaskCore> Snapshot()
     {
-        var tasks = new List<TaskCore>(Count);
+        var tasks = new List<TaskCore>();
         foreach (Shard shard in _shards)
         {
             lock (shard.Gate)
@@ -129,5 +156,7 @@ internal sealed class TaskRegistry
     {
         public readonly Lock Gate = new();
         public TaskCore? Head;
+        public int Count;
+        public long Added;
     }
 }

@@ -1,0 +1,94 @@
+using System;
+using System.Threading.Tasks;
+using BenchmarkDotNet.Attributes;
+
+namespace Spindle.Benchmarks;
+
+/// <summary>
+/// Ports tokio's <c>chained_spawn</c> (benches/rt_multi_threaded.rs): a task spawns a task which
+/// spawns a task, 1 000 deep; the last one opens a gate awaited in <c>BlockOn</c>. Only one task is
+/// runnable at a time, so this measures spawn-to-first-poll latency rather than throughput. Each
+/// level captures its depth in a closure, on both sides (tokio moves it into the future likewise).
+/// </summary>
+[MemoryDiagnoser]
+public class RtChainedSpawn
+{
+    private const int Depth = 1_000;
+
+    private readonly Func<Task> _poolRoot;
+    private readonly Func<Task> _spindleRoot;
+    private Runtime _multiThread = null!;
+    private Runtime _currentThread = null!;
+    private TaskCompletionSource _done = new();
+
+    public RtChainedSpawn()
+    {
+        _poolRoot = async () =>
+        {
+            Task done = Start();
+            PoolChain(Depth);
+            await done;
+        };
+        _spindleRoot = async () =>
+        {
+            Task done = Start();
+            SpindleChain(Depth);
+            await done;
+        };
+    }
+
+    [GlobalSetup(Target = nameof(SpindleMultiThread))]
+    public void SetupMultiThread() => _multiThread = RuntimeBuilder.CreateMultiThread().WorkerThreads(2).Build();
+
+    [GlobalCleanup(Target = nameof(SpindleMultiThread))]
+    public void CleanupMultiThread() => _multiThread.Dispose();
+
+    [GlobalSetup(Target = nameof(SpindleCurrentThread))]
+    public void SetupCurrentThread() => _currentThread = RuntimeBuilder.CreateCurrentThread().Build();
+
+    [GlobalCleanup(Target = nameof(SpindleCurrentThread))]
+    public void CleanupCurrentThread() => _currentThread.Dispose();
+
+    [Benchmark(Baseline = true)]
+    public void ThreadPool() => Task.Run(_poolRoot).GetAwaiter().GetResult();
+
+    [Benchmark]
+    public void SpindleMultiThread() => _multiThread.BlockOn(_spindleRoot);
+
+    [Benchmark]
+    public void SpindleCurrentThread() => _currentThread.BlockOn(_spindleRoot);
+
+    private Task Start()
+    {
+        _done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return _done.Task;
+    }
+
+    private void PoolChain(int remaining)
+    {
+        if (remaining == 0)
+        {
+            _done.SetResult();
+        }
+        else
+        {
+            _ = Task.Run(() => PoolChain(remaining - 1));
+        }
+    }
+
+    private void SpindleChain(int remaining)
+    {
+        if (remaining == 0)
+        {
+            _done.SetResult();
+        }
+        else
+        {
+            SpindleTask.Spawn(() =>
+            {
+                SpindleChain(remaining - 1);
+                return Task.CompletedTask;
+            });
+        }
+    }
+}

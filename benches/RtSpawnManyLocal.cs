@@ -1,0 +1,95 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using BenchmarkDotNet.Attributes;
+
+namespace Spindle.Benchmarks;
+
+/// <summary>
+/// Ports tokio's <c>spawn_many_local</c> (benches/rt_multi_threaded.rs): from inside the runtime,
+/// spawn 10 000 tasks that each decrement a shared counter; the last one opens a gate the spawner
+/// awaits. The baseline spawns the same work items with <see cref="Task.Run(Action)"/> from a
+/// thread-pool thread, so they land in that thread's local queue as Spindle's land in the worker's.
+/// Delegates are cached in fields on both sides, so the numbers are the scheduler's cost alone.
+/// </summary>
+[MemoryDiagnoser]
+public class RtSpawnManyLocal
+{
+    private const int NumSpawn = 10_000;
+
+    private readonly Func<Task> _poolRoot;
+    private readonly Action _poolChild;
+    private readonly Func<Task> _spindleRoot;
+    private readonly Func<Task> _spindleChild;
+    private Runtime _multiThread = null!;
+    private Runtime _currentThread = null!;
+    private TaskCompletionSource _done = new();
+    private int _remaining;
+
+    public RtSpawnManyLocal()
+    {
+        _poolChild = Arrive;
+        _poolRoot = async () =>
+        {
+            Task done = Start();
+            for (int i = 0; i < NumSpawn; i++)
+            {
+                _ = Task.Run(_poolChild);
+            }
+
+            await done;
+        };
+        _spindleChild = () =>
+        {
+            Arrive();
+            return Task.CompletedTask;
+        };
+        _spindleRoot = async () =>
+        {
+            Task done = Start();
+            for (int i = 0; i < NumSpawn; i++)
+            {
+                _ = SpindleTask.Spawn(_spindleChild);
+            }
+
+            await done;
+        };
+    }
+
+    [GlobalSetup(Target = nameof(SpindleMultiThread))]
+    public void SetupMultiThread() => _multiThread = RuntimeBuilder.CreateMultiThread().WorkerThreads(2).Build();
+
+    [GlobalCleanup(Target = nameof(SpindleMultiThread))]
+    public void CleanupMultiThread() => _multiThread.Dispose();
+
+    [GlobalSetup(Target = nameof(SpindleCurrentThread))]
+    public void SetupCurrentThread() => _currentThread = RuntimeBuilder.CreateCurrentThread().Build();
+
+    [GlobalCleanup(Target = nameof(SpindleCurrentThread))]
+    public void CleanupCurrentThread() => _currentThread.Dispose();
+
+    [Benchmark(Baseline = true)]
+    public void ThreadPool() => Task.Run(_poolRoot).GetAwaiter().GetResult();
+
+    [Benchmark]
+    public void SpindleMultiThread() => _multiThread.BlockOn(_spindleRoot);
+
+    [Benchmark]
+    public void SpindleCurrentThread() => _currentThread.BlockOn(_spindleRoot);
+
+    private Task Start()
+    {
+        _remaining = NumSpawn;
+        _done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return _done.Task;
+    }
+
+    private void Arrive()
+    {
+        // The decrement that reaches zero is the last child; Start wrote the gate before any child was spawned.
+        if (Interlocked.Decrement(ref _remaining) == 0)
+        {
+            _done.SetResult();
+        }
+    }
+}
