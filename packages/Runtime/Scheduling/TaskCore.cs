@@ -331,7 +331,7 @@ internal abstract partial class TaskCore : SynchronizationContext
             if ((s & StateComplete) != 0)
             {
                 Interlocked.And(ref _state, ~(StateRunning | StateNotified));
-                if (hasPending)
+                if (hasPending || HasPending())
                 {
                     DrainAfterCompletion();
                 }
@@ -339,7 +339,11 @@ internal abstract partial class TaskCore : SynchronizationContext
                 return PollResult.Complete;
             }
 
-            bool reschedule = hasPending && (undrained || yielded || (s & StateNotified) != 0);
+            // A wake during the poll queued its continuation before it set Notified, so once we
+            // see Notified the queue is accurate under the lock. Without this re-check, a wake
+            // landing between the sample above and the read of the state would be lost.
+            bool notified = (s & StateNotified) != 0;
+            bool reschedule = undrained || yielded || (notified && HasPending());
             int next = reschedule ? (s & ~(StateRunning | StateNotified)) | StateScheduled : s & ~(StateRunning | StateNotified);
             // Pairs with Wake's CAS: a wake that raced in either set Notified (seen here) or sees Idle.
             int seen = Interlocked.CompareExchange(ref _state, next, s);
@@ -354,11 +358,6 @@ internal abstract partial class TaskCore : SynchronizationContext
             }
 
             s = seen;
-            if ((s & StateNotified) != 0)
-            {
-                // A wake arrived after we sampled the queue: it holds new work.
-                hasPending = true;
-            }
         }
     }
 

@@ -213,4 +213,43 @@ public sealed class StressTests
         Assert.Equal(count, outcome.Values + outcome.Aborted);
         Assert.True(SpinWait.SpinUntil(() => runtime.Metrics.NumAliveTasks == 0, Rt.Bound));
     }
+
+    /// <summary>
+    /// Regression: a join continuation enqueued on a task between its poll's last queue check and
+    /// the read of its state was lost, hanging the joiner (found by the yield_many benchmark).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void YieldingTasksJoinedByRoot_ManyRounds_NoWakeLost(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        for (int round = 0; round < Scale(1_000, 5_000); round++)
+        {
+            int total = Rt.Run(runtime, async () =>
+            {
+                var handles = new JoinHandle<int>[4];
+                for (int t = 0; t < handles.Length; t++)
+                {
+                    handles[t] = SpindleTask.Spawn(async () =>
+                    {
+                        for (int i = 0; i < 100; i++)
+                        {
+                            await SpindleTask.YieldAsync();
+                        }
+
+                        return 1;
+                    });
+                }
+
+                int sum = 0;
+                foreach (JoinHandle<int> h in handles)
+                {
+                    sum += await h;
+                }
+
+                return sum;
+            });
+            Assert.Equal(4, total);
+        }
+    }
 }
