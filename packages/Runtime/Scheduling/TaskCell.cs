@@ -224,16 +224,6 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
         Complete(JoinOutcome.Aborted, default, null);
     }
 
-    /// <summary>Called when the task is thrown away without running (its runtime shut down first).</summary>
-    internal void CompleteAbortedUnstarted()
-    {
-        if (!IsStarted)
-        {
-            _func = null;
-            Complete(JoinOutcome.Aborted, default, null);
-        }
-    }
-
     private void Complete(JoinOutcome outcome, T? value, ExceptionDispatchInfo? error)
     {
         _result = value;

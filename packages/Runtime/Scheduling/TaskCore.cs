@@ -25,9 +25,12 @@ namespace Spindle.Scheduling;
 /// only the worker that moved it to Running polls it; Complete is never cleared.
 /// </para>
 /// <para>
-/// A wake (<see cref="Enqueue"/>) first adds the continuation under the task's spin lock, then
-/// changes the state. A poll ends by clearing Running with CAS; if the CAS sees Notified it
-/// reschedules, else any later wake sees Idle and schedules the task itself. So no wake is lost.
+/// A wake (<see cref="Enqueue"/>) first adds the continuation under the task's spin lock (whose
+/// release is a full fence), then reads the state: Idle → it schedules the task; Scheduled → the
+/// coming poll will drain the queue; Running → it sets Notified. A poll ends by consuming Notified,
+/// then checking the queue under the lock, then clearing Running with a CAS that fails if a new
+/// Notified arrived meanwhile. So every continuation is either seen by the poll or schedules the
+/// task itself: no wake is lost.
 /// </para>
 /// </remarks>
 internal abstract partial class TaskCore : SynchronizationContext
@@ -308,21 +311,15 @@ internal abstract partial class TaskCore : SynchronizationContext
         LastPollEndTicks = runtime.Clock.NowTicks;
         runtime.Hooks.AfterPoll?.Invoke(new TaskMeta(this));
 
-        // Yielded continuations join the ordinary queue now that this poll is over. The racy peek
-        // is safe for the same reason as in TryDequeuePending: a missed enqueue sets Notified.
+        // Yielded continuations join the ordinary queue now that this poll is over. Only this
+        // thread adds to _yielded (yields happen inside the poll), so the peek is exact.
         bool yielded = false;
-        bool hasPending = false;
-        if (!_yielded.IsEmpty || !_pending.IsEmpty)
+        if (!_yielded.IsEmpty)
         {
             EnterLock();
-            if (!_yielded.IsEmpty)
-            {
-                _pending.TakeAll(ref _yielded);
-                yielded = true;
-            }
-
-            hasPending = !_pending.IsEmpty;
+            _pending.TakeAll(ref _yielded);
             ExitLock();
+            yielded = true;
         }
 
         s = Volatile.Read(ref _state);
@@ -331,7 +328,7 @@ internal abstract partial class TaskCore : SynchronizationContext
             if ((s & StateComplete) != 0)
             {
                 Interlocked.And(ref _state, ~(StateRunning | StateNotified));
-                if (hasPending || HasPending())
+                if (HasPending())
                 {
                     DrainAfterCompletion();
                 }
@@ -339,13 +336,20 @@ internal abstract partial class TaskCore : SynchronizationContext
                 return PollResult.Complete;
             }
 
-            // A wake during the poll queued its continuation before it set Notified, so once we
-            // see Notified the queue is accurate under the lock. Without this re-check, a wake
-            // landing between the sample above and the read of the state would be lost.
-            bool notified = (s & StateNotified) != 0;
-            bool reschedule = undrained || yielded || (notified && HasPending());
-            int next = reschedule ? (s & ~(StateRunning | StateNotified)) | StateScheduled : s & ~(StateRunning | StateNotified);
-            // Pairs with Wake's CAS: a wake that raced in either set Notified (seen here) or sees Idle.
+            if ((s & StateNotified) != 0)
+            {
+                // Consume the notification before looking at the queue: a waker enqueues first and
+                // sets Notified second, so either the look below sees its continuation or its
+                // Notified lands after this clear and makes the final CAS fail.
+                int cleared = Interlocked.CompareExchange(ref _state, s & ~StateNotified, s);
+                s = cleared == s ? s & ~StateNotified : cleared;
+                continue;
+            }
+
+            bool reschedule = undrained || yielded || HasPending();
+            int next = reschedule ? (s & ~StateRunning) | StateScheduled : s & ~StateRunning;
+            // Pairs with Wake's CAS: a wake that raced in either set Notified (this CAS fails and
+            // the loop re-checks) or sees Idle/Scheduled and acts itself.
             int seen = Interlocked.CompareExchange(ref _state, next, s);
             if (seen == s)
             {
@@ -464,7 +468,9 @@ internal abstract partial class TaskCore : SynchronizationContext
     private void ExitLock()
     {
         Debug.Assert(_lock == 1, "ExitLock without EnterLock");
-        // Release semantics publish the queue writes to the next lock holder.
-        Volatile.Write(ref _lock, 0);
+        // A full fence, not just a release: Wake reads the state right after enqueuing, and that
+        // read must not move ahead of the queue write (store-load reordering would let a waker see
+        // "Scheduled" while the poller, already running, still sees an empty queue).
+        Interlocked.Exchange(ref _lock, 0);
     }
 }
