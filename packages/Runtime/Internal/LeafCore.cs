@@ -167,11 +167,8 @@ internal struct LeafCore<TResult>
     {
         if (executionContext is not null)
         {
-            // Rare (only for awaiters that ask the source to flow the context): wrap once.
-            Action<object?> inner = continuation;
-            object? innerState = state;
-            continuation = _ => ExecutionContext.Run(executionContext, static s => { var (c, st) = ((Action<object?>, object?))s!; c(st); }, (inner, innerState));
-            state = null;
+            // Rare (only for awaiters that ask the source to flow the context).
+            (continuation, state) = WrapInContext(continuation, state, executionContext);
         }
 
         switch (target)
@@ -190,6 +187,17 @@ internal struct LeafCore<TResult>
                 break;
         }
     }
+
+    /// <summary>
+    /// Kept out of <see cref="Dispatch"/>: a lambda capturing its locals would make the compiler
+    /// allocate the closure at the start of Dispatch on every call, even when this path is not taken.
+    /// </summary>
+    private static (Action<object?> Continuation, object? State) WrapInContext(Action<object?> continuation, object? state, ExecutionContext context) =>
+        (static s =>
+        {
+            var (ctx, c, st) = ((ExecutionContext, Action<object?>, object?))s!;
+            ExecutionContext.Run(ctx, static inner => { var (c2, st2) = ((Action<object?>, object?))inner!; c2(st2); }, (c, st));
+        }, (context, continuation, state));
 
     private readonly void ValidateToken(short token)
     {

@@ -104,7 +104,7 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
                     Complete(JoinOutcome.Succeeded, value, null);
                     return;
                 case RootKind.BlockingAction:
-                    RunDetached(() => { ((Action)func)(); return 0; });
+                    RunDetached(ActionAsFunc((Action)func));
                     Complete(JoinOutcome.Succeeded, default, null);
                     return;
             }
@@ -158,6 +158,13 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
             CompleteFromRoot();
         }
     }
+
+    /// <summary>Separate so StartRoot captures nothing: a closure there would be allocated for every task.</summary>
+    private static Func<int> ActionAsFunc(Action action) => () =>
+    {
+        action();
+        return 0;
+    };
 
     private InvalidOperationException NullRoot() =>
         new($"The delegate spawned as task #{Id} returned a null Task. Return a Task (e.g. make the lambda async) instead of null.");

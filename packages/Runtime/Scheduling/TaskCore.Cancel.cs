@@ -131,10 +131,14 @@ internal abstract partial class TaskCore
         }
         else if (_moreLeaves is not null)
         {
-            int index = _moreLeaves.FindIndex(e => ReferenceEquals(e.Leaf, leaf));
-            if (index >= 0)
+            // A plain loop: a lambda capturing `leaf` would allocate its closure on every call.
+            for (int i = 0; i < _moreLeaves.Count; i++)
             {
-                _moreLeaves.RemoveAt(index);
+                if (ReferenceEquals(_moreLeaves[i].Leaf, leaf))
+                {
+                    _moreLeaves.RemoveAt(i);
+                    break;
+                }
             }
         }
 

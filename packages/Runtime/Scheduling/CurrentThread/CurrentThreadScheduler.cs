@@ -29,6 +29,9 @@ namespace Spindle.Scheduling.CurrentThread;
 /// </remarks>
 internal sealed class CurrentThreadScheduler : RuntimeScheduler
 {
+    /// <summary>Remote tasks moved to the local queue per visit of the inject queue; half of tokio's local ring, as the multi-thread flavour's cap.</summary>
+    private const int InjectBatch = 128;
+
     [ThreadStatic]
     private static CurrentThreadScheduler? t_driving;
 
@@ -242,14 +245,25 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
 
         lock (_injectLock)
         {
-            if (_inject.TryDequeue(out TaskCore? task))
+            if (!_inject.TryDequeue(out TaskCore? task))
             {
-                _injectCount--;
-                return task;
+                return null;
             }
-        }
 
-        return null;
+            // Move a batch to the local queue: with busy local work the inject queue is only
+            // visited every GlobalQueueInterval ticks, and one task per visit would starve a burst
+            // of remote spawns. The batch bound keeps one visit short.
+            int moved = 0;
+            while (moved < InjectBatch && _inject.TryDequeue(out TaskCore? next))
+            {
+                _local.Enqueue(next);
+                moved++;
+            }
+
+            _injectCount -= moved + 1;
+            _stats.LocalQueueDepth = _local.Count;
+            return task;
+        }
     }
 
     private void RunTask(TaskCore task, bool histogram)

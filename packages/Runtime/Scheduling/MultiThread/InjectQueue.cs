@@ -105,7 +105,7 @@ internal sealed class InjectQueue
                     break;
                 }
 
-                // Cannot overflow: the caller asks for at most half the ring and its queue is empty.
+                // Cannot overflow: the caller asks for at most half of the ring's free slots.
                 local.PushBack(next, this);
             }
 

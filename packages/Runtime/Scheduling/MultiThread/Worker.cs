@@ -125,9 +125,11 @@ internal sealed class Worker
     private TaskCore? NextTask(int globalInterval)
     {
         InjectQueue inject = _scheduler.Inject;
-        if (_tick % globalInterval == 0)
+        if (_tick % globalInterval == 0 && !inject.IsEmpty)
         {
-            TaskCore? fair = inject.Pop();
+            // Take a fair share, not one task: with busy local work, one remote task per interval
+            // would leave a burst of remote spawns waiting for thousands of ticks.
+            TaskCore? fair = inject.PopBatchInto(InjectShare(inject), Queue);
             if (fair is not null)
             {
                 return fair;
@@ -152,10 +154,15 @@ internal sealed class Worker
             return null;
         }
 
-        // Take a fair share of the inject queue so other workers get some too (tokio's formula).
-        int share = Math.Min(inject.Count / _scheduler.WorkerCount + 1, LocalQueue.Capacity / 2);
-        return inject.PopBatchInto(share, Queue);
+        return inject.PopBatchInto(InjectShare(inject), Queue);
     }
+
+    /// <summary>
+    /// A fair share of the inject queue so other workers get some too (tokio's formula), capped so
+    /// the batch fits in half of what is free in the local ring.
+    /// </summary>
+    private int InjectShare(InjectQueue inject) =>
+        Math.Max(1, Math.Min(inject.Count / _scheduler.WorkerCount + 1, (LocalQueue.Capacity - Queue.Count) / 2));
 
     private TaskCore? Steal()
     {
