@@ -42,7 +42,7 @@ public sealed class TaskInfo
     /// <summary>Gets how many times the task has been polled.</summary>
     public long PollCount { get; }
 
-    /// <summary>Gets the time since the task's last poll ended, or null if it was never polled.</summary>
+    /// <summary>Gets the real (wall-clock, millisecond resolution) time since the task's last poll ended, or null if it was never polled.</summary>
     public TimeSpan? SinceLastPoll { get; }
 
     /// <summary>Gets the Spindle leaf the task is suspended on, or null (running, scheduled, or waiting on a foreign awaitable).</summary>

@@ -138,22 +138,19 @@ public readonly struct RuntimeHandle : IEquatable<RuntimeHandle>
     /// <returns>A snapshot; tasks may have moved on by the time it is read.</returns>
     public IReadOnlyList<TaskInfo> GetTasks()
     {
-        RuntimeCore core = Core;
-        long now = core.Clock.NowTicks;
-        List<TaskCore> tasks = core.Registry.Snapshot();
+        List<TaskCore> tasks = Core.Registry.Snapshot();
         var infos = new List<TaskInfo>(tasks.Count);
         foreach (TaskCore task in tasks)
         {
-            infos.Add(Describe(task, now));
+            infos.Add(Describe(task));
         }
 
         return infos;
     }
 
-    internal static TaskInfo Describe(TaskCore task, long nowTicks)
+    internal static TaskInfo Describe(TaskCore task)
     {
-        long last = task.LastPollEndTicks;
-        TimeSpan? since = task.PollCount == 0 ? null : TimeSpan.FromTicks(Math.Max(0, nowTicks - last));
+        TimeSpan? since = task.PollCount == 0 ? null : TimeSpan.FromMilliseconds(Math.Max(0, Environment.TickCount64 - task.LastPollEndMilliseconds));
         return new TaskInfo(task.Id, task.Name, task.SpawnFilePath, task.SpawnLineNumber, task.SpawnMemberName,
             task.SnapshotState(), task.PollCount, since, task.DescribeWait());
     }

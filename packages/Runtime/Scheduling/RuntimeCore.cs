@@ -163,7 +163,7 @@ internal sealed class RuntimeCore
         var report = new List<TaskInfo>(stuck.Count);
         foreach (TaskCore task in stuck)
         {
-            report.Add(RuntimeHandle.Describe(task, Clock.NowTicks));
+            report.Add(RuntimeHandle.Describe(task));
         }
 
         if (report.Count > 0)

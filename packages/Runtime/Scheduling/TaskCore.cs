@@ -84,8 +84,13 @@ internal abstract partial class TaskCore : SynchronizationContext
 
     public long PollCount { get; private set; }
 
-    /// <summary>Runtime clock ticks when the last poll ended; 0 before the first poll.</summary>
-    public long LastPollEndTicks { get; private set; }
+    /// <summary>
+    /// <see cref="Environment.TickCount64"/> (real time, milliseconds) when the last poll ended; 0
+    /// before the first poll. Real time on purpose: "how long has this task been stuck" is a
+    /// wall-clock question even under a paused test clock, and the tick counter costs a fraction of
+    /// a high-resolution clock read on every poll.
+    /// </summary>
+    public long LastPollEndMilliseconds { get; private set; }
 
     // Intrusive links owned by other components; each is touched only under that component's lock.
     internal TaskCore? QueueNext;
@@ -308,7 +313,7 @@ internal abstract partial class TaskCore : SynchronizationContext
 
         CheckRootAfterPoll();
         PollCount++;
-        LastPollEndTicks = runtime.Clock.NowTicks;
+        LastPollEndMilliseconds = Environment.TickCount64;
         runtime.Hooks.AfterPoll?.Invoke(new TaskMeta(this));
 
         // Yielded continuations join the ordinary queue now that this poll is over. Only this
