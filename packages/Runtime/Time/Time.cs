@@ -37,7 +37,7 @@ public static class Time
     {
         RuntimeCore runtime = RequireTime("Time.SleepAsync");
         long deadline = (Instant.FromTicks(runtime.Clock.NowTicks) + duration).Ticks;
-        return new SleepTimer(runtime, deadline).WaitAsync(callerFilePath, callerLineNumber, callerMemberName, cancellationToken);
+        return SleepTimer.SleepAsync(runtime, deadline, callerFilePath, callerLineNumber, callerMemberName, cancellationToken);
     }
 
     /// <summary>Waits until <paramref name="deadline"/> on the runtime clock.</summary>
@@ -52,7 +52,7 @@ public static class Time
         [CallerFilePath] string? callerFilePath = null, [CallerLineNumber] int callerLineNumber = 0, [CallerMemberName] string? callerMemberName = null)
     {
         RuntimeCore runtime = RequireTime("Time.SleepUntilAsync");
-        return new SleepTimer(runtime, deadline.Ticks).WaitAsync(callerFilePath, callerLineNumber, callerMemberName, cancellationToken);
+        return SleepTimer.SleepAsync(runtime, deadline.Ticks, callerFilePath, callerLineNumber, callerMemberName, cancellationToken);
     }
 
     /// <summary>Creates a resettable sleep that ends after <paramref name="duration"/>.</summary>

@@ -124,7 +124,14 @@ internal abstract class TimerLeaf<TResult> : TimerEntry, IValueTaskSource<TResul
     public TResult GetResult(short token)
     {
         _wait.GetResult(token);
-        return ProduceResult();
+        TResult result = ProduceResult();
+        OnResultTaken();
+        return result;
+    }
+
+    /// <summary>Called after a successful wait's result was taken; the leaf is idle and may be reused.</summary>
+    protected virtual void OnResultTaken()
+    {
     }
 
     void IValueTaskSource.GetResult(short token) => GetResult(token);

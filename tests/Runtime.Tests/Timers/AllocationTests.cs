@@ -73,4 +73,18 @@ public sealed class AllocationTests
         });
         Assert.Equal(0, perYield);
     }
+
+    [Fact]
+    public void SleepAsync_InALoop_AllocatesNothingPerSleep()
+    {
+        using Runtime runtime = Rt.Build(RuntimeFlavor.CurrentThread, paused: true);
+        long perSleep = BytesPerStep(runtime, async steps =>
+        {
+            for (int i = 0; i < steps; i++)
+            {
+                await Time.SleepAsync(TimeSpan.FromMilliseconds(1));
+            }
+        });
+        Assert.Equal(0, perSleep);
+    }
 }

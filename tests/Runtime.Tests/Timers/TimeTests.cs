@@ -119,6 +119,40 @@ public sealed class TimeTests
 
     [Theory]
     [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void SleepAsync_ConcurrentAndAfterCancel_EachEndsAtItsOwnDeadline(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, paused: true);
+        (TimeSpan A, TimeSpan B, TimeSpan C) result = Rt.Run(runtime, async () =>
+        {
+            Instant start = Instant.Now;
+            using (var cts = new CancellationTokenSource())
+            {
+                ValueTask cancelled = Time.SleepAsync(TimeSpan.FromHours(1), cts.Token);
+                cts.Cancel();
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await cancelled);
+            }
+
+            TimeSpan a = default, b = default;
+            await Task.WhenAll(
+                Task.Run(() => Task.CompletedTask),
+                SleepThen(30, t => a = t),
+                SleepThen(10, t => b = t));
+            await Time.SleepAsync(5 * Ms);
+            return (a, b, Instant.Now - start);
+
+            async Task SleepThen(int ms, Action<TimeSpan> record)
+            {
+                await Time.SleepAsync(ms * Ms);
+                record(Instant.Now - start);
+            }
+        });
+        Assert.Equal(30 * Ms, result.A);
+        Assert.Equal(10 * Ms, result.B);
+        Assert.Equal(35 * Ms, result.C);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
     public void Sleep_TokenCancelled_ThrowsAndRemovesTimer(RuntimeFlavor flavor)
     {
         using Runtime runtime = Rt.Build(flavor, paused: true);
