@@ -124,7 +124,9 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
 
         if (RootIsCompleted())
         {
-            CompleteFromRoot();
+            // No completion callback exists yet, so nothing can race this read of the root.
+            _rootConsumed = 1;
+            CompleteFromRootCore();
             return;
         }
 
@@ -184,6 +186,11 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
             return;
         }
 
+        CompleteFromRootCore();
+    }
+
+    private void CompleteFromRootCore()
+    {
         T? value = default;
         try
         {

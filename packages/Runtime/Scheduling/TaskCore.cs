@@ -332,8 +332,11 @@ internal abstract partial class TaskCore : SynchronizationContext
         {
             if ((s & StateComplete) != 0)
             {
+                // The And is a full fence and a waker's enqueue is fenced before it reads the
+                // state, so a plain peek after it sees every continuation whose waker did not see
+                // Complete (those drain themselves).
                 Interlocked.And(ref _state, ~(StateRunning | StateNotified));
-                if (HasPending())
+                if (!_pending.IsEmpty)
                 {
                     DrainAfterCompletion();
                 }
