@@ -11,14 +11,12 @@ namespace Spindle.Benchmarks;
 /// level captures its depth in a closure, on both sides (tokio moves it into the future likewise).
 /// </summary>
 [MemoryDiagnoser]
-public class RtChainedSpawn
+public class RtChainedSpawn : SpindleRuntimes
 {
     private const int Depth = 1_000;
 
     private readonly Func<Task> _poolRoot;
     private readonly Func<Task> _spindleRoot;
-    private Runtime _multiThread = null!;
-    private Runtime _currentThread = null!;
     private TaskCompletionSource _done = new();
 
     public RtChainedSpawn()
@@ -37,26 +35,14 @@ public class RtChainedSpawn
         };
     }
 
-    [GlobalSetup(Target = nameof(SpindleMultiThread))]
-    public void SetupMultiThread() => _multiThread = RuntimeBuilder.CreateMultiThread().WorkerThreads(2).Build();
-
-    [GlobalCleanup(Target = nameof(SpindleMultiThread))]
-    public void CleanupMultiThread() => _multiThread.Dispose();
-
-    [GlobalSetup(Target = nameof(SpindleCurrentThread))]
-    public void SetupCurrentThread() => _currentThread = RuntimeBuilder.CreateCurrentThread().Build();
-
-    [GlobalCleanup(Target = nameof(SpindleCurrentThread))]
-    public void CleanupCurrentThread() => _currentThread.Dispose();
-
     [Benchmark(Baseline = true)]
     public void ThreadPool() => Task.Run(_poolRoot).GetAwaiter().GetResult();
 
     [Benchmark]
-    public void SpindleMultiThread() => _multiThread.BlockOn(_spindleRoot);
+    public void SpindleMultiThread() => MultiThreadRuntime.BlockOn(_spindleRoot);
 
     [Benchmark]
-    public void SpindleCurrentThread() => _currentThread.BlockOn(_spindleRoot);
+    public void SpindleCurrentThread() => CurrentThreadRuntime.BlockOn(_spindleRoot);
 
     private Task Start()
     {

@@ -14,7 +14,7 @@ namespace Spindle.Benchmarks;
 /// <see cref="Task.Run{TResult}(Func{TResult})"/>), so one spawn-and-join round trip per ping.
 /// </summary>
 [MemoryDiagnoser]
-public class RtPingPong
+public class RtPingPong : SpindleRuntimes
 {
     private const int NumPings = 1_000;
 
@@ -28,8 +28,6 @@ public class RtPingPong
     private readonly Func<Task> _spindleLauncher;
     private readonly Func<Task> _spindlePing;
     private readonly Func<Task<int>> _spindlePong = static () => s_reply;
-    private Runtime _multiThread = null!;
-    private Runtime _currentThread = null!;
     private TaskCompletionSource _done = new();
     private int _remaining;
 
@@ -75,26 +73,14 @@ public class RtPingPong
         };
     }
 
-    [GlobalSetup(Target = nameof(SpindleMultiThread))]
-    public void SetupMultiThread() => _multiThread = RuntimeBuilder.CreateMultiThread().WorkerThreads(2).Build();
-
-    [GlobalCleanup(Target = nameof(SpindleMultiThread))]
-    public void CleanupMultiThread() => _multiThread.Dispose();
-
-    [GlobalSetup(Target = nameof(SpindleCurrentThread))]
-    public void SetupCurrentThread() => _currentThread = RuntimeBuilder.CreateCurrentThread().Build();
-
-    [GlobalCleanup(Target = nameof(SpindleCurrentThread))]
-    public void CleanupCurrentThread() => _currentThread.Dispose();
-
     [Benchmark(Baseline = true)]
     public void ThreadPool() => Task.Run(_poolRoot).GetAwaiter().GetResult();
 
     [Benchmark]
-    public void SpindleMultiThread() => _multiThread.BlockOn(_spindleRoot);
+    public void SpindleMultiThread() => MultiThreadRuntime.BlockOn(_spindleRoot);
 
     [Benchmark]
-    public void SpindleCurrentThread() => _currentThread.BlockOn(_spindleRoot);
+    public void SpindleCurrentThread() => CurrentThreadRuntime.BlockOn(_spindleRoot);
 
     private Task Start()
     {

@@ -13,7 +13,7 @@ namespace Spindle.Benchmarks;
 /// Delegates are cached in fields on both sides, so the numbers are the scheduler's cost alone.
 /// </summary>
 [MemoryDiagnoser]
-public class RtSpawnManyLocal
+public class RtSpawnManyLocal : SpindleRuntimes
 {
     private const int NumSpawn = 10_000;
 
@@ -21,8 +21,6 @@ public class RtSpawnManyLocal
     private readonly Action _poolChild;
     private readonly Func<Task> _spindleRoot;
     private readonly Func<Task> _spindleChild;
-    private Runtime _multiThread = null!;
-    private Runtime _currentThread = null!;
     private TaskCompletionSource _done = new();
     private int _remaining;
 
@@ -56,26 +54,14 @@ public class RtSpawnManyLocal
         };
     }
 
-    [GlobalSetup(Target = nameof(SpindleMultiThread))]
-    public void SetupMultiThread() => _multiThread = RuntimeBuilder.CreateMultiThread().WorkerThreads(2).Build();
-
-    [GlobalCleanup(Target = nameof(SpindleMultiThread))]
-    public void CleanupMultiThread() => _multiThread.Dispose();
-
-    [GlobalSetup(Target = nameof(SpindleCurrentThread))]
-    public void SetupCurrentThread() => _currentThread = RuntimeBuilder.CreateCurrentThread().Build();
-
-    [GlobalCleanup(Target = nameof(SpindleCurrentThread))]
-    public void CleanupCurrentThread() => _currentThread.Dispose();
-
     [Benchmark(Baseline = true)]
     public void ThreadPool() => Task.Run(_poolRoot).GetAwaiter().GetResult();
 
     [Benchmark]
-    public void SpindleMultiThread() => _multiThread.BlockOn(_spindleRoot);
+    public void SpindleMultiThread() => MultiThreadRuntime.BlockOn(_spindleRoot);
 
     [Benchmark]
-    public void SpindleCurrentThread() => _currentThread.BlockOn(_spindleRoot);
+    public void SpindleCurrentThread() => CurrentThreadRuntime.BlockOn(_spindleRoot);
 
     private Task Start()
     {

@@ -13,7 +13,7 @@ namespace Spindle.Benchmarks;
 /// tasks on a pool thread. Delegates are cached in fields on both sides.
 /// </summary>
 [MemoryDiagnoser]
-public class RtSpawnManyRemoteIdle
+public class RtSpawnManyRemoteIdle : SpindleRuntimes
 {
     private const int NumSpawn = 10_000;
 
@@ -23,8 +23,6 @@ public class RtSpawnManyRemoteIdle
     private readonly Func<Task> _spindleChild = static () => Task.CompletedTask;
     private readonly Func<Task> _poolJoinAll;
     private readonly Func<Task> _spindleJoinAll;
-    private Runtime _multiThread = null!;
-    private Runtime _currentThread = null!;
 
     public RtSpawnManyRemoteIdle()
     {
@@ -44,18 +42,6 @@ public class RtSpawnManyRemoteIdle
         };
     }
 
-    [GlobalSetup(Target = nameof(SpindleMultiThread))]
-    public void SetupMultiThread() => _multiThread = RuntimeBuilder.CreateMultiThread().WorkerThreads(2).Build();
-
-    [GlobalCleanup(Target = nameof(SpindleMultiThread))]
-    public void CleanupMultiThread() => _multiThread.Dispose();
-
-    [GlobalSetup(Target = nameof(SpindleCurrentThread))]
-    public void SetupCurrentThread() => _currentThread = RuntimeBuilder.CreateCurrentThread().Build();
-
-    [GlobalCleanup(Target = nameof(SpindleCurrentThread))]
-    public void CleanupCurrentThread() => _currentThread.Dispose();
-
     [Benchmark(Baseline = true)]
     public void ThreadPool()
     {
@@ -68,10 +54,10 @@ public class RtSpawnManyRemoteIdle
     }
 
     [Benchmark]
-    public void SpindleMultiThread() => SpawnAndJoin(_multiThread);
+    public void SpindleMultiThread() => SpawnAndJoin(MultiThreadRuntime);
 
     [Benchmark]
-    public void SpindleCurrentThread() => SpawnAndJoin(_currentThread);
+    public void SpindleCurrentThread() => SpawnAndJoin(CurrentThreadRuntime);
 
     private void SpawnAndJoin(Runtime runtime)
     {

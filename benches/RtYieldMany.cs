@@ -11,7 +11,7 @@ namespace Spindle.Benchmarks;
 /// with <see cref="SpindleTask.YieldAsync"/>, the baseline with <see cref="Task.Yield"/> on the pool.
 /// </summary>
 [MemoryDiagnoser]
-public class RtYieldMany
+public class RtYieldMany : SpindleRuntimes
 {
     private const int Tasks = 4;
     private const int NumYield = 1_000;
@@ -22,8 +22,6 @@ public class RtYieldMany
     private readonly Func<Task> _poolYielder;
     private readonly Func<Task> _spindleRoot;
     private readonly Func<Task> _spindleYielder;
-    private Runtime _multiThread = null!;
-    private Runtime _currentThread = null!;
 
     public RtYieldMany()
     {
@@ -67,24 +65,12 @@ public class RtYieldMany
         };
     }
 
-    [GlobalSetup(Target = nameof(SpindleMultiThread))]
-    public void SetupMultiThread() => _multiThread = RuntimeBuilder.CreateMultiThread().WorkerThreads(2).Build();
-
-    [GlobalCleanup(Target = nameof(SpindleMultiThread))]
-    public void CleanupMultiThread() => _multiThread.Dispose();
-
-    [GlobalSetup(Target = nameof(SpindleCurrentThread))]
-    public void SetupCurrentThread() => _currentThread = RuntimeBuilder.CreateCurrentThread().Build();
-
-    [GlobalCleanup(Target = nameof(SpindleCurrentThread))]
-    public void CleanupCurrentThread() => _currentThread.Dispose();
-
     [Benchmark(Baseline = true)]
     public void ThreadPool() => Task.Run(_poolRoot).GetAwaiter().GetResult();
 
     [Benchmark]
-    public void SpindleMultiThread() => _multiThread.BlockOn(_spindleRoot);
+    public void SpindleMultiThread() => MultiThreadRuntime.BlockOn(_spindleRoot);
 
     [Benchmark]
-    public void SpindleCurrentThread() => _currentThread.BlockOn(_spindleRoot);
+    public void SpindleCurrentThread() => CurrentThreadRuntime.BlockOn(_spindleRoot);
 }
