@@ -17,19 +17,19 @@ public class RtChainedSpawn : SpindleRuntimes
 
     private readonly Func<Task> _poolRoot;
     private readonly Func<Task> _spindleRoot;
-    private TaskCompletionSource _done = new();
+    private readonly CountdownGate _gate = new();
 
     public RtChainedSpawn()
     {
         _poolRoot = async () =>
         {
-            Task done = Start();
+            Task done = _gate.Start(1);
             PoolChain(Depth);
             await done;
         };
         _spindleRoot = async () =>
         {
-            Task done = Start();
+            Task done = _gate.Start(1);
             SpindleChain(Depth);
             await done;
         };
@@ -44,17 +44,11 @@ public class RtChainedSpawn : SpindleRuntimes
     [Benchmark]
     public void SpindleCurrentThread() => CurrentThreadRuntime.BlockOn(_spindleRoot);
 
-    private Task Start()
-    {
-        _done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        return _done.Task;
-    }
-
     private void PoolChain(int remaining)
     {
         if (remaining == 0)
         {
-            _done.SetResult();
+            _gate.Arrive();
         }
         else
         {
@@ -66,7 +60,7 @@ public class RtChainedSpawn : SpindleRuntimes
     {
         if (remaining == 0)
         {
-            _done.SetResult();
+            _gate.Arrive();
         }
         else
         {

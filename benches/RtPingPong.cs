@@ -28,15 +28,14 @@ public class RtPingPong : SpindleRuntimes
     private readonly Func<Task> _spindleLauncher;
     private readonly Func<Task> _spindlePing;
     private readonly Func<Task<int>> _spindlePong = static () => s_reply;
-    private TaskCompletionSource _done = new();
-    private int _remaining;
+    private readonly CountdownGate _gate = new();
 
     public RtPingPong()
     {
         _poolPing = async () =>
         {
             int reply = await Task.Run(_poolPong);
-            Arrive(reply);
+            _gate.Arrive(reply);
         };
         _poolLauncher = () =>
         {
@@ -47,14 +46,14 @@ public class RtPingPong : SpindleRuntimes
         };
         _poolRoot = async () =>
         {
-            Task done = Start();
+            Task done = _gate.Start(NumPings);
             _ = Task.Run(_poolLauncher);
             await done;
         };
         _spindlePing = async () =>
         {
             int reply = await SpindleTask.Spawn(_spindlePong);
-            Arrive(reply);
+            _gate.Arrive(reply);
         };
         _spindleLauncher = () =>
         {
@@ -67,7 +66,7 @@ public class RtPingPong : SpindleRuntimes
         };
         _spindleRoot = async () =>
         {
-            Task done = Start();
+            Task done = _gate.Start(NumPings);
             _ = SpindleTask.Spawn(_spindleLauncher);
             await done;
         };
@@ -81,21 +80,4 @@ public class RtPingPong : SpindleRuntimes
 
     [Benchmark]
     public void SpindleCurrentThread() => CurrentThreadRuntime.BlockOn(_spindleRoot);
-
-    private Task Start()
-    {
-        _remaining = NumPings;
-        _done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        return _done.Task;
-    }
-
-    private void Arrive(int reply)
-    {
-        // The reply is always 1, so this counts pings down; the one reaching zero is the last, and Start
-        // wrote the gate before any ping was spawned.
-        if (Interlocked.Add(ref _remaining, -reply) == 0)
-        {
-            _done.SetResult();
-        }
-    }
 }

@@ -21,15 +21,14 @@ public class RtSpawnManyLocal : SpindleRuntimes
     private readonly Action _poolChild;
     private readonly Func<Task> _spindleRoot;
     private readonly Func<Task> _spindleChild;
-    private TaskCompletionSource _done = new();
-    private int _remaining;
+    private readonly CountdownGate _gate = new();
 
     public RtSpawnManyLocal()
     {
-        _poolChild = Arrive;
+        _poolChild = () => _gate.Arrive();
         _poolRoot = async () =>
         {
-            Task done = Start();
+            Task done = _gate.Start(NumSpawn);
             for (int i = 0; i < NumSpawn; i++)
             {
                 _ = Task.Run(_poolChild);
@@ -39,12 +38,12 @@ public class RtSpawnManyLocal : SpindleRuntimes
         };
         _spindleChild = () =>
         {
-            Arrive();
+            _gate.Arrive();
             return Task.CompletedTask;
         };
         _spindleRoot = async () =>
         {
-            Task done = Start();
+            Task done = _gate.Start(NumSpawn);
             for (int i = 0; i < NumSpawn; i++)
             {
                 _ = SpindleTask.Spawn(_spindleChild);
@@ -62,20 +61,4 @@ public class RtSpawnManyLocal : SpindleRuntimes
 
     [Benchmark]
     public void SpindleCurrentThread() => CurrentThreadRuntime.BlockOn(_spindleRoot);
-
-    private Task Start()
-    {
-        _remaining = NumSpawn;
-        _done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        return _done.Task;
-    }
-
-    private void Arrive()
-    {
-        // The decrement that reaches zero is the last child; Start wrote the gate before any child was spawned.
-        if (Interlocked.Decrement(ref _remaining) == 0)
-        {
-            _done.SetResult();
-        }
-    }
 }

@@ -19,14 +19,7 @@ namespace Spindle.Benchmarks;
 [MemoryDiagnoser]
 public class RtSpawnManyRemoteBusy
 {
-    private const int NumSpawn = 10_000;
-
-    private readonly Task[] _poolHandles = new Task[NumSpawn];
-    private readonly JoinHandle[] _spindleHandles = new JoinHandle[NumSpawn];
-    private readonly Action _poolChild = static () => { };
-    private readonly Func<Task> _spindleChild = static () => Task.CompletedTask;
-    private readonly Func<Task> _poolJoinAll;
-    private readonly Func<Task> _spindleJoinAll;
+    private readonly RemoteSpawnWorkload _workload = new();
     private readonly Func<Task> _poolBusy;
     private readonly Func<Task> _spindleBusy;
     private Task[] _poolBusyTasks = [];
@@ -37,20 +30,6 @@ public class RtSpawnManyRemoteBusy
 
     public RtSpawnManyRemoteBusy()
     {
-        _poolJoinAll = async () =>
-        {
-            foreach (Task handle in _poolHandles)
-            {
-                await handle;
-            }
-        };
-        _spindleJoinAll = async () =>
-        {
-            foreach (JoinHandle handle in _spindleHandles)
-            {
-                await handle;
-            }
-        };
         _poolBusy = async () =>
         {
             // Pairs with the Volatile.Write in StopBusy; a late read only costs one more turn.
@@ -104,32 +83,13 @@ public class RtSpawnManyRemoteBusy
     public void CleanupCurrentThread() => StopBusy(_currentThread);
 
     [Benchmark(Baseline = true)]
-    public void ThreadPool()
-    {
-        for (int i = 0; i < NumSpawn; i++)
-        {
-            _poolHandles[i] = Task.Run(_poolChild);
-        }
-
-        Task.Run(_poolJoinAll).GetAwaiter().GetResult();
-    }
+    public void ThreadPool() => _workload.RunOnThreadPool();
 
     [Benchmark]
-    public void SpindleMultiThread() => SpawnAndJoin(_multiThread);
+    public void SpindleMultiThread() => _workload.RunOn(_multiThread);
 
     [Benchmark]
-    public void SpindleCurrentThread() => SpawnAndJoin(_currentThread);
-
-    private void SpawnAndJoin(Runtime runtime)
-    {
-        RuntimeHandle handle = runtime.Handle;
-        for (int i = 0; i < NumSpawn; i++)
-        {
-            _spindleHandles[i] = handle.Spawn(_spindleChild);
-        }
-
-        runtime.BlockOn(_spindleJoinAll);
-    }
+    public void SpindleCurrentThread() => _workload.RunOn(_currentThread);
 
     private Runtime StartBusy(Runtime runtime)
     {

@@ -15,58 +15,14 @@ namespace Spindle.Benchmarks;
 [MemoryDiagnoser]
 public class RtSpawnManyRemoteIdle : SpindleRuntimes
 {
-    private const int NumSpawn = 10_000;
-
-    private readonly Task[] _poolHandles = new Task[NumSpawn];
-    private readonly JoinHandle[] _spindleHandles = new JoinHandle[NumSpawn];
-    private readonly Action _poolChild = static () => { };
-    private readonly Func<Task> _spindleChild = static () => Task.CompletedTask;
-    private readonly Func<Task> _poolJoinAll;
-    private readonly Func<Task> _spindleJoinAll;
-
-    public RtSpawnManyRemoteIdle()
-    {
-        _poolJoinAll = async () =>
-        {
-            foreach (Task handle in _poolHandles)
-            {
-                await handle;
-            }
-        };
-        _spindleJoinAll = async () =>
-        {
-            foreach (JoinHandle handle in _spindleHandles)
-            {
-                await handle;
-            }
-        };
-    }
+    private readonly RemoteSpawnWorkload _workload = new();
 
     [Benchmark(Baseline = true)]
-    public void ThreadPool()
-    {
-        for (int i = 0; i < NumSpawn; i++)
-        {
-            _poolHandles[i] = Task.Run(_poolChild);
-        }
-
-        Task.Run(_poolJoinAll).GetAwaiter().GetResult();
-    }
+    public void ThreadPool() => _workload.RunOnThreadPool();
 
     [Benchmark]
-    public void SpindleMultiThread() => SpawnAndJoin(MultiThreadRuntime);
+    public void SpindleMultiThread() => _workload.RunOn(MultiThreadRuntime);
 
     [Benchmark]
-    public void SpindleCurrentThread() => SpawnAndJoin(CurrentThreadRuntime);
-
-    private void SpawnAndJoin(Runtime runtime)
-    {
-        RuntimeHandle handle = runtime.Handle;
-        for (int i = 0; i < NumSpawn; i++)
-        {
-            _spindleHandles[i] = handle.Spawn(_spindleChild);
-        }
-
-        runtime.BlockOn(_spindleJoinAll);
-    }
+    public void SpindleCurrentThread() => _workload.RunOn(CurrentThreadRuntime);
 }
