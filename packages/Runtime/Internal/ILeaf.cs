@@ -15,6 +15,13 @@ internal interface ILeaf
     /// </summary>
     bool TryCancelWait(Exception error);
 
+    /// <summary>
+    /// Like <see cref="TryCancelWait"/>, for abort and timeouts of <paramref name="task"/>: they find
+    /// the leaf in the task's list and call this outside the task's lock, so a pooled leaf that was
+    /// completed and reused by another task meanwhile must refuse.
+    /// </summary>
+    bool TryCancelWaitOf(Scheduling.TaskCore task, Exception error) => TryCancelWait(error);
+
     /// <summary>Describes the wait for listings and dumps; never calls user code.</summary>
     LeafInfo Describe();
 }

@@ -42,6 +42,9 @@ internal struct LeafWait
 
     public bool IsWaiting => Volatile.Read(ref _state) == Waiting;
 
+    /// <summary>The Spindle task whose continuation waits on this leaf (null before OnCompleted or outside tasks).</summary>
+    public TaskCore? WaitingTask => Volatile.Read(ref _task);
+
     /// <summary>Starts a wait; the returned token goes into the <see cref="System.Threading.Tasks.ValueTask"/>.</summary>
     public short Begin(ILeaf owner, string? file, int line, string? member, CancellationToken cancellationToken)
     {
@@ -64,6 +67,21 @@ internal struct LeafWait
         return _core.Version;
     }
 
+    /// <summary>
+    /// Registers <paramref name="cancellationToken"/> after <see cref="Begin"/> was called with none.
+    /// Waiter queues call this while holding the lock their completers need, once the waiter is
+    /// linked, so a token that fires at once finds the waiter in its queue and a completer cannot
+    /// run before the registration is stored.
+    /// </summary>
+    public void RegisterCancellation(ILeaf owner, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.CanBeCanceled)
+        {
+            _registration = cancellationToken.UnsafeRegister(static (state, token) =>
+                ((ILeaf)state!).TryCancelWait(new OperationCanceledException(token)), owner);
+        }
+    }
+
     /// <summary>Completes the wait (null: success). False if another completer won.</summary>
     public bool TryComplete(ILeaf owner, Exception? error)
     {
@@ -73,8 +91,6 @@ internal struct LeafWait
             return false;
         }
 
-        _registration.Unregister();
-        _registration = default;
         Volatile.Read(ref _task)?.RemoveWaitingLeaf(owner);
         if (error is null)
         {
@@ -115,6 +131,10 @@ internal struct LeafWait
         }
         finally
         {
+            // Dispose (not Unregister) waits for a token callback that is running on another thread,
+            // so a pooled leaf is never reused while a stale callback could still reach it.
+            _registration.Dispose();
+            _registration = default;
             _task = null;
             Volatile.Write(ref _state, Idle);
         }

@@ -37,4 +37,15 @@ internal static class ThrowHelper
     public static void ThrowNoCurrentTask(string operation) =>
         throw new InvalidOperationException(
             $"{operation} must be called from inside a task spawned on a Spindle runtime. Use SpindleTask.Spawn or Runtime.BlockOn to run the code as a task.");
+
+    [DoesNotReturn]
+    public static void ThrowBlockingOnRuntime(string operation) =>
+        throw new InvalidOperationException(
+            $"{operation} blocks the calling thread and cannot be called from a Spindle task or worker thread: it would stall the thread that must run the task it waits for. " +
+            "Await the asynchronous form instead, or call it from SpawnBlocking or a thread outside the runtime.");
+
+    [DoesNotReturn]
+    public static void ThrowTooManyPermits(int adding, int available) =>
+        throw new ArgumentOutOfRangeException(nameof(adding), adding,
+            $"Adding {adding} permits to the {available} available would exceed {int.MaxValue}. Release only permits that were acquired.");
 }

@@ -108,11 +108,11 @@ internal abstract partial class TaskCore
         // Abort or a timeout may have fired between the leaf's check and this registration.
         if (IsAbortRequested)
         {
-            leaf.TryCancelWait(AbortedException());
+            leaf.TryCancelWaitOf(this, AbortedException());
         }
         else if (scope is not null && scope.IsExpiredInChain(out TimeoutScope? expired))
         {
-            leaf.TryCancelWait(expired!.CreateException());
+            leaf.TryCancelWaitOf(this, expired!.CreateException());
         }
     }
 
@@ -197,12 +197,12 @@ internal abstract partial class TaskCore
         ExitLock();
 
         // Outside the lock: cancelling completes the leaf, which re-enters RemoveWaitingLeaf.
-        single?.TryCancelWait(error);
+        single?.TryCancelWaitOf(this, error);
         if (victims is not null)
         {
             foreach (ILeaf leaf in victims)
             {
-                leaf.TryCancelWait(error);
+                leaf.TryCancelWaitOf(this, error);
             }
         }
     }

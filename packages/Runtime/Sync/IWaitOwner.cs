@@ -1,0 +1,15 @@
+namespace Spindle.Sync;
+
+/// <summary>The primitive a <see cref="SyncWaiter"/> is queued in.</summary>
+internal interface IWaitOwner
+{
+    /// <summary>
+    /// Unlinks a cancelled waiter under the owner's lock and passes on whatever its leaving frees up
+    /// (e.g. the next waiter in a semaphore may now fit). False if the waiter was already taken by a
+    /// completer, which then completes it instead.
+    /// </summary>
+    bool RemoveWaiter(SyncWaiter waiter);
+
+    /// <summary>Kind and resource for task listings and dumps; never blocks.</summary>
+    (string Kind, string? Resource) DescribeWaiter(SyncWaiter waiter);
+}

@@ -1,0 +1,156 @@
+using System;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+using System.Threading.Tasks.Sources;
+using Spindle.Diagnostics;
+using Spindle.Internal;
+using Spindle.Scheduling;
+
+namespace Spindle.Sync;
+
+/// <summary>
+/// A pooled waiter for the queue-based primitives (semaphore, mutex, rwlock, notify, bounded
+/// senders): one per pending wait, rented when a wait starts and returned when its result is taken,
+/// so waiting allocates nothing in steady state.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Life: Rent → <see cref="Begin"/> and queue (owner's lock) → unlinked by exactly one of a
+/// completer (<see cref="Complete"/>) or a cancellation (<see cref="TryCancelWait"/> through
+/// <see cref="IWaitOwner.RemoveWaiter"/>) → result taken in GetResult → back to the pool.
+/// </para>
+/// <para>
+/// Reuse safety: the ValueTask token is versioned; GetResult disposes the token registration
+/// (waiting for a callback running elsewhere), and abort checks the waiting task
+/// (<see cref="ILeaf.TryCancelWaitOf"/>), so no stale canceller can reach the next wait.
+/// </para>
+/// </remarks>
+internal sealed class SyncWaiter : WaitNode, ILeaf, IValueTaskSource<bool>, IValueTaskSource
+{
+    /// <summary>Waiters kept per thread: enough for the few waits a thread has in flight at once.</summary>
+    private const int CacheLimit = 16;
+
+    [ThreadStatic]
+    private static SyncWaiter? t_cache;
+    [ThreadStatic]
+    private static int t_cached;
+
+    private IWaitOwner? _owner;
+    // Mutable struct: never readonly.
+    private LeafWait _wait;
+    private bool _result;
+
+    /// <summary>What the waiter asks for (permits); meaning set by the owner.</summary>
+    public int Amount { get; private set; }
+
+    public static SyncWaiter Rent(IWaitOwner owner, int amount)
+    {
+        SyncWaiter? waiter = t_cache;
+        if (waiter is not null)
+        {
+            t_cache = (SyncWaiter?)waiter.Next;
+            t_cached--;
+            waiter.Next = null;
+        }
+        else
+        {
+            waiter = new SyncWaiter();
+        }
+
+        waiter._owner = owner;
+        waiter.Amount = amount;
+        return waiter;
+    }
+
+    private void Return()
+    {
+        _owner = null;
+        if (t_cached < CacheLimit)
+        {
+            Next = t_cache;
+            t_cache = this;
+            t_cached++;
+        }
+    }
+
+    /// <summary>Starts the wait; call under the owner's lock, then queue, then <see cref="RegisterCancellation"/>.</summary>
+    public short Begin(string? file, int line, string? member) => _wait.Begin(this, file, line, member, default);
+
+    public void RegisterCancellation(CancellationToken cancellationToken) => _wait.RegisterCancellation(this, cancellationToken);
+
+    /// <summary>Completes the wait; only the one who unlinked the waiter calls this, outside the owner's lock.</summary>
+    public void Complete(bool result)
+    {
+        Debug.Assert(!IsQueued, "a queued waiter was completed");
+        _result = result;
+        bool won = _wait.TryComplete(this, null);
+        Debug.Assert(won, "the unlinker of a waiter must be its only completer");
+    }
+
+    /// <summary>Completes every waiter of a chain built from unlinked waiters (linked through Next).</summary>
+    public static void CompleteChain(WaitNode? chain, bool result)
+    {
+        while (chain is not null)
+        {
+            // Read the link first: a completed waiter can be recycled at once by its task.
+            WaitNode? next = chain.Next;
+            chain.Next = null;
+            ((SyncWaiter)chain).Complete(result);
+            chain = next;
+        }
+    }
+
+    public override bool TryCancelWait(Exception error)
+    {
+        IWaitOwner? owner = _owner;
+        if (owner is null || !owner.RemoveWaiter(this))
+        {
+            return false;
+        }
+
+        return _wait.TryComplete(this, error);
+    }
+
+    bool ILeaf.TryCancelWaitOf(TaskCore task, Exception error) =>
+        ReferenceEquals(_wait.WaitingTask, task) && TryCancelWait(error);
+
+    public override LeafInfo Describe()
+    {
+        IWaitOwner? owner = _owner;
+        if (owner is null)
+        {
+            return _wait.Describe("sync", null);
+        }
+
+        (string kind, string? resource) = owner.DescribeWaiter(this);
+        return _wait.Describe(kind, resource);
+    }
+
+    public ValueTaskSourceStatus GetStatus(short token) => _wait.GetStatus(token);
+
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _wait.OnCompleted(this, continuation, state, token, flags);
+
+    public bool GetResult(short token)
+    {
+        // Validates the token (and that the wait is over) first, so a second await of the same
+        // ValueTask, or a premature GetResult, cannot return the waiter to the pool.
+        if (_wait.GetStatus(token) == ValueTaskSourceStatus.Pending)
+        {
+            ThrowHelper.ThrowBadToken();
+        }
+
+        try
+        {
+            _wait.GetResult(token);
+            return _result;
+        }
+        finally
+        {
+            Return();
+        }
+    }
+
+    void IValueTaskSource.GetResult(short token) => GetResult(token);
+}
