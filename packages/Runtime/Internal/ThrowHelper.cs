@@ -4,7 +4,7 @@ using System.Diagnostics.CodeAnalysis;
 namespace Spindle.Internal;
 
 /// <summary>Throw sites kept out of hot paths; every message says what went wrong and what to do.</summary>
-internal static class ThrowHelper
+internal static partial class ThrowHelper
 {
     [DoesNotReturn]
     public static void ThrowNoRuntime(string operation) =>
