@@ -71,7 +71,15 @@ internal sealed class FairSemaphore : IWaitOwner
     /// Waits for <paramref name="amount"/> permits in FIFO order. True when acquired, false when the
     /// semaphore is (or becomes) closed. A cancelled wait takes nothing and leaves the queue.
     /// </summary>
-    public ValueTask<bool> AcquireAsync(int amount, string? file, int line, string? member, CancellationToken cancellationToken)
+    public ValueTask<bool> AcquireAsync(int amount, string? file, int line, string? member, CancellationToken cancellationToken) =>
+        AcquireAsync(amount, BoolResult.Instance, file, line, member, cancellationToken);
+
+    /// <summary>
+    /// Waits for <paramref name="amount"/> permits in FIFO order and hands out what
+    /// <paramref name="producer"/> makes of the outcome; the returned ValueTask is backed by the
+    /// pooled waiter itself.
+    /// </summary>
+    public ValueTask<TResult> AcquireAsync<TResult>(int amount, IWaitResult<TResult> producer, string? file, int line, string? member, CancellationToken cancellationToken)
     {
         TaskCore.Current?.ThrowIfCancelled();
         cancellationToken.ThrowIfCancellationRequested();
@@ -79,34 +87,42 @@ internal sealed class FairSemaphore : IWaitOwner
         {
             if (_closed)
             {
-                return new ValueTask<bool>(false);
+                return new ValueTask<TResult>(producer.Produce(false, amount));
             }
 
             if (!_waiters.IsEmpty || _permits < amount)
             {
-                SyncWaiter waiter = SyncWaiter.Rent(this, amount);
+                SyncWaiter<TResult> waiter = SyncWaiter<TResult>.Rent(this, producer, amount);
                 short token = waiter.Begin(file, line, member);
                 _waiters.EnqueueLocked(waiter);
                 // Under the lock: a token that fires now finds the waiter queued (RemoveWaiter re-enters the lock on this thread).
                 waiter.RegisterCancellation(cancellationToken);
-                return new ValueTask<bool>(waiter, token);
+                return new ValueTask<TResult>(waiter, token);
             }
 
             if (Coop.TryConsume())
             {
                 _permits -= amount;
-                return new ValueTask<bool>(true);
+                return new ValueTask<TResult>(producer.Produce(true, amount));
             }
         }
 
-        return AcquireAfterYieldAsync(amount, file, line, member, cancellationToken);
+        return AcquireAfterYieldAsync(amount, producer, file, line, member, cancellationToken);
     }
 
+    /// <summary>The coop budget ran out: give way once, then acquire (rare: once per 128 ready acquisitions).</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> AcquireAfterYieldAsync(int amount, string? file, int line, string? member, CancellationToken cancellationToken)
+    private async ValueTask<TResult> AcquireAfterYieldAsync<TResult>(int amount, IWaitResult<TResult> producer, string? file, int line, string? member, CancellationToken cancellationToken)
     {
         await SpindleTask.YieldAsync();
-        return await AcquireAsync(amount, file, line, member, cancellationToken).ConfigureAwait(true);
+        return await AcquireAsync(amount, producer, file, line, member, cancellationToken).ConfigureAwait(true);
+    }
+
+    private sealed class BoolResult : IWaitResult<bool>
+    {
+        public static readonly BoolResult Instance = new();
+
+        public bool Produce(bool acquired, int amount) => acquired;
     }
 
     /// <summary>Adds permits and hands them to queued waiters in order.</summary>

@@ -26,7 +26,7 @@ namespace Spindle.Sync;
 /// (<see cref="ILeaf.TryCancelWaitOf"/>), so no stale canceller can reach the next wait.
 /// </para>
 /// </remarks>
-internal sealed class SyncWaiter : WaitNode, ILeaf, IValueTaskSource<bool>, IValueTaskSource
+internal class SyncWaiter : WaitNode, ILeaf, IValueTaskSource<bool>, IValueTaskSource
 {
     /// <summary>Waiters kept per thread: enough for the few waits a thread has in flight at once.</summary>
     private const int CacheLimit = 16;
@@ -58,14 +58,31 @@ internal sealed class SyncWaiter : WaitNode, ILeaf, IValueTaskSource<bool>, IVal
             waiter = new SyncWaiter();
         }
 
-        waiter._owner = owner;
-        waiter.Amount = amount;
+        waiter.Init(owner, amount);
         return waiter;
+    }
+
+    /// <summary>For the typed subclass, which keeps its own pool.</summary>
+    protected SyncWaiter()
+    {
+    }
+
+    /// <summary>Binds a rented waiter to its owner and request.</summary>
+    protected void Init(IWaitOwner owner, int amount)
+    {
+        _owner = owner;
+        Amount = amount;
     }
 
     private void Return()
     {
         _owner = null;
+        Recycle();
+    }
+
+    /// <summary>Puts the waiter back in its pool once its result was taken.</summary>
+    protected virtual void Recycle()
+    {
         if (t_cached < CacheLimit)
         {
             Next = t_cache;

@@ -1,0 +1,26 @@
+namespace SpindleTests.Support;
+
+/// <summary>Ordering helpers for tests: wait (yielding, bounded) until a task is parked on a leaf.</summary>
+public static class Waiting
+{
+    /// <summary>Yields until the task is idle and waiting on a leaf; returns what it waits on. Fails after <see cref="Rt.Bound"/>.</summary>
+    public static async Task<LeafInfo> UntilParkedAsync(Runtime runtime, long taskId)
+    {
+        DateTime deadline = DateTime.UtcNow + Rt.Bound;
+        while (true)
+        {
+            TaskInfo? info = runtime.Handle.GetTasks().FirstOrDefault(t => t.Id == taskId && t.State == TaskState.Idle && t.WaitingOn is not null);
+            if (info is not null)
+            {
+                return info.WaitingOn!;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"task #{taskId} never parked on a leaf; tasks: {string.Join("; ", runtime.Handle.GetTasks())}");
+            }
+
+            await SpindleTask.YieldAsync();
+        }
+    }
+}

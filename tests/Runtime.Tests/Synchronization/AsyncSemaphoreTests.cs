@@ -1,0 +1,279 @@
+using SpindleTests.Support;
+
+namespace SpindleTests.Synchronization;
+
+public sealed class AsyncSemaphoreTests
+{
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void AcquireAsync_PermitsFree_TakesAndDisposeReturns(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            var semaphore = new AsyncSemaphore(3);
+            SemaphorePermit one = await semaphore.AcquireAsync();
+            SemaphorePermit two = await semaphore.AcquireManyAsync(2);
+            Assert.Equal(0, semaphore.AvailablePermits);
+            Assert.Equal(2, two.Count);
+            Assert.False(semaphore.TryAcquire(out _));
+            two.Dispose();
+            Assert.Equal(2, semaphore.AvailablePermits);
+            one.Dispose();
+            Assert.Equal(3, semaphore.AvailablePermits);
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void AcquireAsync_Contended_ServesWaitersInArrivalOrder(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        List<int> order = Rt.Run(runtime, async () =>
+        {
+            var semaphore = new AsyncSemaphore(1);
+            var order = new List<int>();
+            SemaphorePermit held = await semaphore.AcquireAsync();
+            var waiters = new List<JoinHandle>();
+            for (int i = 0; i < 5; i++)
+            {
+                int me = i;
+                JoinHandle waiter = SpindleTask.Spawn(async () =>
+                {
+                    using SemaphorePermit permit = await semaphore.AcquireAsync();
+                    lock (order)
+                    {
+                        order.Add(me);
+                    }
+                });
+                // Each waiter queues before the next is spawned, so arrival order is 0..4.
+                await Waiting.UntilParkedAsync(runtime, waiter.Id);
+                waiters.Add(waiter);
+            }
+
+            held.Dispose();
+            foreach (JoinHandle waiter in waiters)
+            {
+                await waiter;
+            }
+
+            return order;
+        });
+        Assert.Equal([0, 1, 2, 3, 4], order);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void AcquireManyAsync_LargeRequestAtHead_HoldsBackLaterSmallOnes(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            var semaphore = new AsyncSemaphore(2);
+            SemaphorePermit first = await semaphore.AcquireAsync();
+            SemaphorePermit second = await semaphore.AcquireAsync();
+            JoinHandle<int> big = SpindleTask.Spawn(async () =>
+            {
+                using SemaphorePermit p = await semaphore.AcquireManyAsync(2);
+                return p.Count;
+            });
+            await Waiting.UntilParkedAsync(runtime, big.Id);
+            JoinHandle<int> small = SpindleTask.Spawn(async () =>
+            {
+                using SemaphorePermit p = await semaphore.AcquireAsync();
+                return p.Count;
+            });
+            await Waiting.UntilParkedAsync(runtime, small.Id);
+
+            // One permit back: enough for the small request, but it queued behind the big one.
+            first.Dispose();
+            Assert.Equal(1, semaphore.AvailablePermits);
+            Assert.False(small.IsFinished);
+            second.Dispose();
+            Assert.Equal(2, await big);
+            Assert.Equal(1, await small);
+            Assert.Equal(2, semaphore.AvailablePermits);
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void AcquireAsync_HeadCancelled_PermitsGoToTheWaitersBehind(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            var semaphore = new AsyncSemaphore(1);
+            using var cts = new CancellationTokenSource();
+            JoinHandle big = SpindleTask.Spawn(async () => { using var p = await semaphore.AcquireManyAsync(2, cts.Token); });
+            await Waiting.UntilParkedAsync(runtime, big.Id);
+            JoinHandle<int> small = SpindleTask.Spawn(async () =>
+            {
+                using SemaphorePermit p = await semaphore.AcquireAsync();
+                return p.Count;
+            });
+            await Waiting.UntilParkedAsync(runtime, small.Id);
+
+            // The free permit was held back by the big request; cancelling it must pass the permit on.
+            await cts.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await big);
+            Assert.Equal(1, await small);
+            Assert.Equal(1, semaphore.AvailablePermits);
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void AcquireAsync_WaiterAborted_LosesNoPermit(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            var semaphore = new AsyncSemaphore(1);
+            SemaphorePermit held = await semaphore.AcquireAsync();
+            bool finallyRan = false;
+            JoinHandle victim = SpindleTask.Spawn(async () =>
+            {
+                try
+                {
+                    using SemaphorePermit p = await semaphore.AcquireAsync();
+                }
+                finally
+                {
+                    finallyRan = true;
+                }
+            });
+            LeafInfo leaf = await Waiting.UntilParkedAsync(runtime, victim.Id);
+            Assert.Equal("semaphore", leaf.Kind);
+            Assert.Contains("1 waiting", leaf.Resource, StringComparison.Ordinal);
+            victim.Abort();
+            await Assert.ThrowsAsync<TaskAbortedException>(async () => await victim);
+            Assert.True(finallyRan);
+            held.Dispose();
+            Assert.Equal(1, semaphore.AvailablePermits);
+            Assert.True(semaphore.TryAcquire(out SemaphorePermit again));
+            again.Dispose();
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Close_FailsWaitersAndLaterAcquisitions_HeldPermitsStillRelease(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            var semaphore = new AsyncSemaphore(1);
+            SemaphorePermit held = await semaphore.AcquireAsync();
+            JoinHandle waiter = SpindleTask.Spawn(async () => { using var p = await semaphore.AcquireAsync(); });
+            await Waiting.UntilParkedAsync(runtime, waiter.Id);
+            semaphore.Close();
+            Assert.True(semaphore.IsClosed);
+            SemaphoreClosedException error = await Assert.ThrowsAsync<SemaphoreClosedException>(async () => await waiter);
+            Assert.Contains("closed", error.Message, StringComparison.Ordinal);
+            await Assert.ThrowsAsync<SemaphoreClosedException>(async () => await semaphore.AcquireAsync());
+            Assert.False(semaphore.TryAcquire(out _));
+            held.Dispose();
+            Assert.Equal(1, semaphore.AvailablePermits);
+        });
+    }
+
+    [Fact]
+    public void AddAndForgetPermits_ChangeTheCount_BadArgumentsThrow()
+    {
+        var semaphore = new AsyncSemaphore(2);
+        semaphore.AddPermits(3);
+        Assert.Equal(5, semaphore.AvailablePermits);
+        Assert.Equal(5, semaphore.ForgetPermits(7));
+        Assert.Equal(0, semaphore.AvailablePermits);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AsyncSemaphore(-1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => semaphore.AddPermits(-1));
+        semaphore.AddPermits(1);
+        ArgumentOutOfRangeException overflow = Assert.Throws<ArgumentOutOfRangeException>(() => semaphore.AddPermits(int.MaxValue));
+        Assert.Contains("exceed", overflow.Message, StringComparison.Ordinal);
+        Assert.Equal(1, semaphore.AvailablePermits);
+        Assert.Throws<ArgumentOutOfRangeException>(() => semaphore.AcquireManyAsync(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => semaphore.TryAcquireMany(-2, out _));
+    }
+
+    [Fact]
+    public async Task AcquireAsync_OutsideAnyRuntime_WorksWithPlainTasks()
+    {
+        var semaphore = new AsyncSemaphore(0);
+        ValueTask<SemaphorePermit> pending = semaphore.AcquireAsync();
+        Assert.False(pending.IsCompleted);
+        semaphore.AddPermits(1);
+        using SemaphorePermit permit = await pending.AsTask().WaitAsync(Rt.Bound);
+        Assert.Equal(1, permit.Count);
+        Assert.Equal(0, semaphore.AvailablePermits);
+    }
+
+    [Fact]
+    public void BlockingAcquire_FromPlainThread_Waits_OnRuntimeThread_Throws()
+    {
+        var semaphore = new AsyncSemaphore(0);
+        var acquired = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            SemaphorePermit permit = semaphore.BlockingAcquire();
+            acquired.SetResult(permit.Count);
+            permit.Dispose();
+        })
+        { IsBackground = true };
+        thread.Start();
+        semaphore.AddPermits(1);
+        Assert.Equal(1, acquired.Task.WaitAsync(Rt.Bound).GetAwaiter().GetResult());
+        Assert.True(thread.Join(Rt.Bound));
+
+        using Runtime runtime = Rt.Build(RuntimeFlavor.CurrentThread);
+        InvalidOperationException error = Assert.Throws<InvalidOperationException>(() => Rt.Run(runtime, () =>
+        {
+            semaphore.BlockingAcquire();
+            return Task.CompletedTask;
+        }));
+        Assert.Contains("Await the asynchronous form", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AcquireAsync_ReadyInALoop_ConsumesCoopBudget()
+    {
+        using Runtime runtime = Rt.Build(RuntimeFlavor.CurrentThread);
+        long forced = Rt.Run(runtime, async () =>
+        {
+            var semaphore = new AsyncSemaphore(1);
+            for (int i = 0; i < 1_000; i++)
+            {
+                using SemaphorePermit permit = await semaphore.AcquireAsync();
+            }
+
+            return runtime.Metrics.BudgetForcedYieldCount;
+        });
+        Assert.True(forced >= 1_000 / 128 - 1, $"expected forced yields every 128 acquisitions, saw {forced}");
+    }
+
+    [Fact]
+    public void AcquireRelease_ContendedHandOff_AllocatesNothingInSteadyState()
+    {
+        using Runtime runtime = Rt.Build(RuntimeFlavor.CurrentThread);
+        var semaphore = new AsyncSemaphore(1);
+        long perOp = Allocation.BytesPerStep(runtime, async steps =>
+        {
+            JoinHandle other = SpindleTask.Spawn(async () =>
+            {
+                for (int i = 0; i < steps; i++)
+                {
+                    using SemaphorePermit permit = await semaphore.AcquireAsync();
+                    await SpindleTask.YieldAsync();
+                }
+            });
+            for (int i = 0; i < steps; i++)
+            {
+                using SemaphorePermit permit = await semaphore.AcquireAsync();
+                await SpindleTask.YieldAsync();
+            }
+
+            await other;
+        });
+        Assert.Equal(0, perOp);
+    }
+}
