@@ -14,14 +14,26 @@ namespace Spindle.Sync;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Invariants (under <c>_lock</c>): permits are handed out strictly in queue order; a waiter at the
-/// head that needs more than is available blocks the ones behind it (no barging, so a writer cannot
-/// starve); a waiter is completed only by whoever unlinked it.
+/// Permits live in <c>_permits</c>, changed only by interlocked operations, so an uncontended
+/// acquire is one CAS and a release one atomic add, with no lock. The waiter queue is guarded by
+/// <c>_lock</c>; <c>_waiting</c> mirrors its length for the lock-free paths.
 /// </para>
 /// <para>
-/// Waiter: queued → (Release hands it its permits and unlinks it → completed true) |
-/// (Close unlinks it → completed false) | (cancellation unlinks it → completed with the error, and the
-/// waiters behind it are re-examined, since the one that blocked them is gone).
+/// Invariants: while anyone is queued, permits go to the queue strictly in order (the fast path is
+/// closed as soon as <c>_waiting</c> is non-zero); a waiter at the head that needs more than is
+/// available holds back the ones behind it (no barging, so a writer cannot starve); a waiter is
+/// completed only by whoever unlinked it.
+/// </para>
+/// <para>
+/// No lost wake-up (Dekker pairing): a releaser adds permits and then reads <c>_waiting</c>; a
+/// waiter increments <c>_waiting</c> and then re-examines the permits. Both steps are full fences,
+/// so either the releaser sees the waiter and drains the queue under the lock, or the waiter sees
+/// the permits and serves itself.
+/// </para>
+/// <para>
+/// Waiter: queued → (a release hands it its permits and unlinks it → completed true) |
+/// (Close unlinks it → completed false) | (cancellation unlinks it → completed with the error, and
+/// the waiters behind it are re-examined, since the one that blocked them is gone).
 /// </para>
 /// <para>Completions happen after the lock is released; they only queue continuations.</para>
 /// </remarks>
@@ -34,6 +46,7 @@ internal sealed class FairSemaphore : IWaitOwner
     // Mutable struct: never readonly.
     private WaitQueue _waiters;
     private int _permits;
+    private int _waiting;
     private bool _closed;
 
     public FairSemaphore(int permits, string kind, int exclusiveAmount = 0, string? exclusiveKind = null)
@@ -50,21 +63,18 @@ internal sealed class FairSemaphore : IWaitOwner
     public bool IsClosed => Volatile.Read(ref _closed);
 
     /// <summary>Racy snapshot of the queue length.</summary>
-    public int WaiterCount => _waiters.Count;
+    public int WaiterCount => Volatile.Read(ref _waiting);
 
     /// <summary>Takes <paramref name="amount"/> permits if they are free and nobody is queued ahead; never waits.</summary>
     public bool TryAcquire(int amount)
     {
-        lock (_lock)
+        if (Volatile.Read(ref _closed))
         {
-            if (_closed || !_waiters.IsEmpty || _permits < amount)
-            {
-                return false;
-            }
-
-            _permits -= amount;
-            return true;
+            return false;
         }
+
+        // Not taking the lock: a waiter that queues concurrently closes the fast path only once it is queued.
+        return Volatile.Read(ref _waiting) == 0 && TryTakePermits(amount);
     }
 
     /// <summary>
@@ -83,6 +93,26 @@ internal sealed class FairSemaphore : IWaitOwner
     {
         TaskCore.Current?.ThrowIfCancelled();
         cancellationToken.ThrowIfCancellationRequested();
+        if (TryAcquire(amount))
+        {
+            if (Coop.TryConsume())
+            {
+                return new ValueTask<TResult>(producer.Produce(true, amount));
+            }
+
+            // Budget spent: give the permits back and acquire again after yielding.
+            Release(amount);
+            return AcquireAfterYieldAsync(amount, producer, file, line, member, cancellationToken);
+        }
+
+        return AcquireSlow(amount, producer, file, line, member, cancellationToken);
+    }
+
+    private ValueTask<TResult> AcquireSlow<TResult>(int amount, IWaitResult<TResult> producer, string? file, int line, string? member, CancellationToken cancellationToken)
+    {
+        SyncWaiter<TResult> waiter;
+        short token;
+        WaitNode? ready;
         lock (_lock)
         {
             if (_closed)
@@ -90,24 +120,25 @@ internal sealed class FairSemaphore : IWaitOwner
                 return new ValueTask<TResult>(producer.Produce(false, amount));
             }
 
-            if (!_waiters.IsEmpty || _permits < amount)
+            if (_waiters.IsEmpty && TryTakePermits(amount))
             {
-                SyncWaiter<TResult> waiter = SyncWaiter<TResult>.Rent(this, producer, amount);
-                short token = waiter.Begin(file, line, member);
-                _waiters.EnqueueLocked(waiter);
-                // Under the lock: a token that fires now finds the waiter queued (RemoveWaiter re-enters the lock on this thread).
-                waiter.RegisterCancellation(cancellationToken);
-                return new ValueTask<TResult>(waiter, token);
-            }
-
-            if (Coop.TryConsume())
-            {
-                _permits -= amount;
+                // Permits came back between the fast path and the lock.
                 return new ValueTask<TResult>(producer.Produce(true, amount));
             }
+
+            waiter = SyncWaiter<TResult>.Rent(this, producer, amount);
+            token = waiter.Begin(file, line, member);
+            _waiters.EnqueueLocked(waiter);
+            // Full fence before re-reading the permits in TakeReadyLocked (pairs with the add-then-read in Release).
+            Interlocked.Increment(ref _waiting);
+            // Under the lock: a token that fires now finds the waiter queued (RemoveWaiter re-enters the lock on this thread).
+            waiter.RegisterCancellation(cancellationToken);
+            // A release that did not see us yet may have left permits behind; the head (maybe us) takes them.
+            ready = TakeReadyLocked();
         }
 
-        return AcquireAfterYieldAsync(amount, producer, file, line, member, cancellationToken);
+        SyncWaiter.CompleteChain(ready, true);
+        return new ValueTask<TResult>(waiter, token);
     }
 
     /// <summary>The coop budget ran out: give way once, then acquire (rare: once per 128 ready acquisitions).</summary>
@@ -118,25 +149,35 @@ internal sealed class FairSemaphore : IWaitOwner
         return await AcquireAsync(amount, producer, file, line, member, cancellationToken).ConfigureAwait(true);
     }
 
-    private sealed class BoolResult : IWaitResult<bool>
-    {
-        public static readonly BoolResult Instance = new();
-
-        public bool Produce(bool acquired, int amount) => acquired;
-    }
-
     /// <summary>Adds permits and hands them to queued waiters in order.</summary>
     public void Release(int amount)
     {
+        int current = Volatile.Read(ref _permits);
+        while (true)
+        {
+            if (amount > int.MaxValue - current)
+            {
+                ThrowHelper.ThrowTooManyPermits(amount, current);
+            }
+
+            // Full fence before reading _waiting below (pairs with the increment-then-recheck in AcquireSlow).
+            int seen = Interlocked.CompareExchange(ref _permits, current + amount, current);
+            if (seen == current)
+            {
+                break;
+            }
+
+            current = seen;
+        }
+
+        if (Volatile.Read(ref _waiting) == 0)
+        {
+            return;
+        }
+
         WaitNode? ready;
         lock (_lock)
         {
-            if (amount > int.MaxValue - _permits)
-            {
-                ThrowHelper.ThrowTooManyPermits(amount, _permits);
-            }
-
-            _permits += amount;
             ready = TakeReadyLocked();
         }
 
@@ -146,11 +187,17 @@ internal sealed class FairSemaphore : IWaitOwner
     /// <summary>Removes up to <paramref name="amount"/> available permits for good; returns how many.</summary>
     public int Forget(int amount)
     {
-        lock (_lock)
+        int current = Volatile.Read(ref _permits);
+        while (true)
         {
-            int taken = Math.Min(amount, _permits);
-            _permits -= taken;
-            return taken;
+            int taken = Math.Min(amount, current);
+            int seen = Interlocked.CompareExchange(ref _permits, current - taken, current);
+            if (seen == current)
+            {
+                return taken;
+            }
+
+            current = seen;
         }
     }
 
@@ -165,12 +212,31 @@ internal sealed class FairSemaphore : IWaitOwner
                 return false;
             }
 
-            _closed = true;
+            Volatile.Write(ref _closed, true);
             all = _waiters.DrainLocked();
+            Volatile.Write(ref _waiting, 0);
         }
 
         SyncWaiter.CompleteChain(all, false);
         return true;
+    }
+
+    private bool TryTakePermits(int amount)
+    {
+        int current = Volatile.Read(ref _permits);
+        while (current >= amount)
+        {
+            // CAS: fast acquirers and releasers change the count without the lock.
+            int seen = Interlocked.CompareExchange(ref _permits, current - amount, current);
+            if (seen == current)
+            {
+                return true;
+            }
+
+            current = seen;
+        }
+
+        return false;
     }
 
     /// <summary>Unlinks the waiters at the head that now fit; the chain is completed after the lock is released.</summary>
@@ -178,10 +244,10 @@ internal sealed class FairSemaphore : IWaitOwner
     {
         WaitNode? first = null;
         WaitNode? last = null;
-        while (_waiters.Head is SyncWaiter head && head.Amount <= _permits)
+        while (_waiters.Head is SyncWaiter head && TryTakePermits(head.Amount))
         {
             _waiters.RemoveLocked(head);
-            _permits -= head.Amount;
+            Interlocked.Decrement(ref _waiting);
             if (last is null)
             {
                 first = head;
@@ -207,6 +273,7 @@ internal sealed class FairSemaphore : IWaitOwner
                 return false;
             }
 
+            Interlocked.Decrement(ref _waiting);
             ready = _closed ? null : TakeReadyLocked();
         }
 
@@ -218,5 +285,12 @@ internal sealed class FairSemaphore : IWaitOwner
     {
         string kind = _exclusiveKind is not null && waiter.Amount >= _exclusiveAmount ? _exclusiveKind : _kind;
         return (kind, $"{Available} permits free, {WaiterCount} waiting, wants {waiter.Amount}");
+    }
+
+    private sealed class BoolResult : IWaitResult<bool>
+    {
+        public static readonly BoolResult Instance = new();
+
+        public bool Produce(bool acquired, int amount) => acquired;
     }
 }
