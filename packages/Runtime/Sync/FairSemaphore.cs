@@ -1,5 +1,4 @@
 using System;
-using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Spindle.Internal;
@@ -100,9 +99,15 @@ internal sealed class FairSemaphore : IWaitOwner
                 return new ValueTask<TResult>(producer.Produce(true, amount));
             }
 
-            // Budget spent: give the permits back and acquire again after yielding.
+            // Budget spent: give the permits back (holding them while descheduled would stall the
+            // other workers) and acquire again in the task's next poll, after it went to the back of
+            // the run queue. The pooled waiter carries the wait, so the forced yield allocates nothing.
             Release(amount);
-            return AcquireAfterYieldAsync(amount, producer, file, line, member, cancellationToken);
+            SyncWaiter<TResult> deferred = SyncWaiter<TResult>.Rent(this, producer, amount);
+            short deferredToken = deferred.Begin(file, line, member);
+            deferred.DeferredToken = cancellationToken;
+            TaskCore.Current!.EnqueueYield(s_acquireAfterYield, deferred);
+            return new ValueTask<TResult>(deferred, deferredToken);
         }
 
         return AcquireSlow(amount, producer, file, line, member, cancellationToken);
@@ -141,12 +146,56 @@ internal sealed class FairSemaphore : IWaitOwner
         return new ValueTask<TResult>(waiter, token);
     }
 
-    /// <summary>The coop budget ran out: give way once, then acquire (rare: once per 128 ready acquisitions).</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<TResult> AcquireAfterYieldAsync<TResult>(int amount, IWaitResult<TResult> producer, string? file, int line, string? member, CancellationToken cancellationToken)
+    private static readonly Action<object?> s_acquireAfterYield = static state =>
     {
-        await SpindleTask.YieldAsync();
-        return await AcquireAsync(amount, producer, file, line, member, cancellationToken).ConfigureAwait(true);
+        var waiter = (SyncWaiter)state!;
+        ((FairSemaphore)waiter.Owner!).AcquireAfterYield(waiter);
+    };
+
+    /// <summary>Runs in the task's poll after a forced yield: the deferred wait takes permits or joins the queue.</summary>
+    private void AcquireAfterYield(SyncWaiter waiter)
+    {
+        CancellationToken cancellationToken = waiter.DeferredToken;
+        try
+        {
+            // Abort, an expired timeout or the token may have fired while the task was yielding.
+            TaskCore.Current?.ThrowIfCancelled();
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+        catch (OperationCanceledException error)
+        {
+            waiter.Fail(error);
+            return;
+        }
+
+        bool? outcome = null;
+        WaitNode? ready = null;
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                outcome = false;
+            }
+            else if (_waiters.IsEmpty && TryTakePermits(waiter.Amount))
+            {
+                outcome = true;
+            }
+            else
+            {
+                _waiters.EnqueueLocked(waiter);
+                // Full fence before re-reading the permits (pairs with the add-then-read in Release).
+                Interlocked.Increment(ref _waiting);
+                waiter.RegisterCancellation(cancellationToken);
+                ready = TakeReadyLocked();
+            }
+        }
+
+        if (outcome is { } acquired)
+        {
+            waiter.Complete(acquired);
+        }
+
+        SyncWaiter.CompleteChain(ready, true);
     }
 
     /// <summary>Adds permits and hands them to queued waiters in order.</summary>

@@ -77,6 +77,7 @@ internal class SyncWaiter : WaitNode, ILeaf, IValueTaskSource<bool>, IValueTaskS
     private void Return()
     {
         _owner = null;
+        DeferredToken = default;
         Recycle();
     }
 
@@ -104,6 +105,19 @@ internal class SyncWaiter : WaitNode, ILeaf, IValueTaskSource<bool>, IValueTaskS
         bool won = _wait.TryComplete(this, null);
         Debug.Assert(won, "the unlinker of a waiter must be its only completer");
     }
+
+    /// <summary>Ends the wait with <paramref name="error"/>; only for a waiter that is in no queue.</summary>
+    public void Fail(Exception error)
+    {
+        Debug.Assert(!IsQueued, "a queued waiter was failed directly");
+        _wait.TryComplete(this, error);
+    }
+
+    /// <summary>The primitive the waiter belongs to (null once returned to the pool).</summary>
+    public IWaitOwner? Owner => _owner;
+
+    /// <summary>The token of a wait that joins its queue later (after a forced yield).</summary>
+    public CancellationToken DeferredToken { get; set; }
 
     /// <summary>Completes every waiter of a chain built from unlinked waiters (linked through Next).</summary>
     public static void CompleteChain(WaitNode? chain, bool result)

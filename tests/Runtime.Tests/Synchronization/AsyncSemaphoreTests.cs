@@ -276,4 +276,35 @@ public sealed class AsyncSemaphoreTests
         });
         Assert.Equal(0, perOp);
     }
+
+    [Fact]
+    public void AcquireAsync_CancelledWhileForcedToYield_ThrowsAndKeepsNoPermit()
+    {
+        // Current-thread: the other task can only run when the loop's budget runs out and its
+        // acquisition is deferred to the next poll; the token it cancels must still be honoured then.
+        using Runtime runtime = Rt.Build(RuntimeFlavor.CurrentThread);
+        (int acquired, int available) = Rt.Run(runtime, async () =>
+        {
+            var semaphore = new AsyncSemaphore(1);
+            using var cts = new CancellationTokenSource();
+            JoinHandle canceller = SpindleTask.Spawn(() =>
+            {
+                cts.Cancel();
+                return Task.CompletedTask;
+            });
+            int acquired = 0;
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+            {
+                while (true)
+                {
+                    using SemaphorePermit permit = await semaphore.AcquireAsync(cts.Token);
+                    acquired++;
+                }
+            });
+            await canceller;
+            return (acquired, semaphore.AvailablePermits);
+        });
+        Assert.InRange(acquired, 1, 128);
+        Assert.Equal(1, available);
+    }
 }
