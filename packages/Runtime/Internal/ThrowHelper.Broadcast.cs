@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics.CodeAnalysis;
+using System.Threading.Channels;
 
 namespace Spindle.Internal;
 
@@ -22,4 +23,10 @@ internal static partial class ThrowHelper
     public static void ThrowNoBroadcastValue(string status) =>
         throw new InvalidOperationException(
             $"This broadcast result holds no value: its status is {status}. Check Status (or use TryGetValue) before reading Value.");
+
+    [DoesNotReturn]
+    public static void ThrowWatchClosedBeforeMatch() =>
+        throw new ChannelClosedException(
+            "The watch sender was disposed before any value satisfied the predicate, so none ever will. " +
+            "Catch ChannelClosedException to handle the end of the channel, or keep the sender alive while receivers wait.");
 }
