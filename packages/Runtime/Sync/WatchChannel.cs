@@ -33,7 +33,7 @@ namespace Spindle.Sync;
 /// <para>
 /// Close: 1. the sender's dispose sets <c>_closed</c> and drains both queues under the lock;
 /// 2. woken receivers report the final value if they had not seen it, then false from then on;
-/// 3. nothing can store a value any more (only the sender stores).
+/// 3. every store checks <c>_closed</c> under the lock, so nothing is stored after the close.
 /// </para>
 /// <para>
 /// User code: modifiers (<c>SendModify</c>, <c>SendIfModified</c>) run under <c>_lock</c>, on the
@@ -96,6 +96,7 @@ internal sealed class WatchChannel<T> : IWaitOwner
         WaitNode? woken;
         lock (_lock)
         {
+            EnsureOpenLocked();
             if (_receiverCount == 0)
             {
                 return false;
@@ -115,6 +116,7 @@ internal sealed class WatchChannel<T> : IWaitOwner
         T old;
         lock (_lock)
         {
+            EnsureOpenLocked();
             old = _value;
             _value = value;
             woken = PublishLocked();
@@ -129,6 +131,7 @@ internal sealed class WatchChannel<T> : IWaitOwner
         WaitNode? woken;
         lock (_lock)
         {
+            EnsureOpenLocked();
             T copy = _value;
             update(ref copy);
             _value = copy;
@@ -143,6 +146,7 @@ internal sealed class WatchChannel<T> : IWaitOwner
         WaitNode? woken;
         lock (_lock)
         {
+            EnsureOpenLocked();
             T copy = _value;
             if (!modify(ref copy))
             {
@@ -384,6 +388,12 @@ internal sealed class WatchChannel<T> : IWaitOwner
         Volatile.Write(ref _version, _version + 1);
         return _changeWaiters.DrainLocked();
     }
+
+    /// <summary>
+    /// A store racing with the sender's own dispose must not land after the close: receivers that
+    /// already returned false would never see it, so it fails like any use after dispose.
+    /// </summary>
+    private void EnsureOpenLocked() => ObjectDisposedException.ThrowIf(_closed, typeof(WatchSender<T>));
 
     private static void EnsureIdleLocked(WatchCursor<T> cursor, string operation)
     {

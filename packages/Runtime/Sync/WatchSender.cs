@@ -142,6 +142,6 @@ public sealed class WatchSender<T> : IDisposable
         }
     }
 
-    // Racy check for misuse only: a send racing with Dispose may still store, before receivers see the close.
+    // Racy fast check; the channel checks again under its lock, so no store lands after the close.
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 }
