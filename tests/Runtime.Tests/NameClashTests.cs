@@ -26,6 +26,11 @@ public sealed class NameClashTests
             typeof(YieldAwaitable), typeof(SignalListener), typeof(Signals),
             typeof(Time), typeof(Instant), typeof(Sleep), typeof(Interval), typeof(MissedTickBehavior),
             typeof(RuntimeMetrics), typeof(TaskInfo), typeof(TaskState), typeof(LeafInfo), typeof(UnobservedTaskExceptionInfo),
+            typeof(AsyncSemaphore), typeof(SemaphorePermit), typeof(SemaphoreClosedException),
+            typeof(AsyncMutex<int>), typeof(AsyncMutexGuard<int>),
+            typeof(AsyncRwLock<int>), typeof(AsyncRwLockReadGuard<int>), typeof(AsyncRwLockWriteGuard<int>),
+            typeof(Broadcast), typeof(BroadcastSender<int>), typeof(BroadcastReceiver<int>), typeof(BroadcastResult<int>), typeof(BroadcastStatus),
+            typeof(Watch), typeof(WatchSender<int>), typeof(WatchReceiver<int>), typeof(WatchRef<int>), typeof(WatchUpdater<int>), typeof(WatchModifier<int>),
         ];
         // Keep the list complete: it must name every exported type.
         Type[] exported = typeof(Runtime).Assembly.GetExportedTypes().Where(t => !t.IsNested).ToArray();

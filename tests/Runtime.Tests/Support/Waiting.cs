@@ -4,20 +4,25 @@ namespace SpindleTests.Support;
 public static class Waiting
 {
     /// <summary>Yields until the task is idle and waiting on a leaf; returns what it waits on. Fails after <see cref="Rt.Bound"/>.</summary>
-    public static async Task<LeafInfo> UntilParkedAsync(Runtime runtime, long taskId)
+    public static async Task<LeafInfo> UntilParkedAsync(Runtime runtime, long taskId) =>
+        (await UntilParkedOnAsync(runtime, taskId, kind: null)).WaitingOn!;
+
+    /// <summary>Yields until the task is idle on a leaf of <paramref name="kind"/> (any kind when null). Fails after <see cref="Rt.Bound"/>.</summary>
+    public static async Task<TaskInfo> UntilParkedOnAsync(Runtime runtime, long taskId, string? kind)
     {
         DateTime deadline = DateTime.UtcNow + Rt.Bound;
         while (true)
         {
-            TaskInfo? info = runtime.Handle.GetTasks().FirstOrDefault(t => t.Id == taskId && t.State == TaskState.Idle && t.WaitingOn is not null);
+            TaskInfo? info = runtime.Handle.GetTasks().FirstOrDefault(t =>
+                t.Id == taskId && t.State == TaskState.Idle && t.WaitingOn is not null && (kind is null || t.WaitingOn.Kind == kind));
             if (info is not null)
             {
-                return info.WaitingOn!;
+                return info;
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"task #{taskId} never parked on a leaf; tasks: {string.Join("; ", runtime.Handle.GetTasks())}");
+                throw new TimeoutException($"task #{taskId} never parked on a {kind ?? "leaf"}; tasks: {string.Join("; ", runtime.Handle.GetTasks())}");
             }
 
             await SpindleTask.YieldAsync();
