@@ -1,6 +1,6 @@
 namespace Spindle.Sync;
 
-/// <summary>The outcome of a receive that never waits (<see cref="MpscReceiver{T}.TryRecv"/>).</summary>
+/// <summary>The outcome of a receive that never waits (<see cref="MpscReceiver{T}.TryRecv"/>, <see cref="OneshotReceiver{T}.TryRecv"/>).</summary>
 public enum TryRecvStatus
 {
     /// <summary>A value was taken.</summary>
