@@ -30,6 +30,9 @@ public sealed class NameClashTests
             typeof(AsyncMutex<int>), typeof(AsyncMutexGuard<int>),
             typeof(AsyncRwLock<int>), typeof(AsyncRwLockReadGuard<int>), typeof(AsyncRwLockWriteGuard<int>),
             typeof(Broadcast), typeof(BroadcastSender<int>), typeof(BroadcastReceiver<int>), typeof(BroadcastResult<int>), typeof(BroadcastStatus),
+            typeof(Mpsc), typeof(MpscSender<int>), typeof(UnboundedSender<int>), typeof(WeakMpscSender<int>), typeof(WeakUnboundedSender<int>),
+            typeof(MpscReceiver<int>), typeof(MpscPermit<int>), typeof(RecvResult<int>), typeof(TrySendStatus), typeof(TryRecvStatus),
+            typeof(Oneshot), typeof(OneshotSender<int>), typeof(OneshotReceiver<int>),
             typeof(Watch), typeof(WatchSender<int>), typeof(WatchReceiver<int>), typeof(WatchRef<int>), typeof(WatchUpdater<int>), typeof(WatchModifier<int>),
         ];
         // Keep the list complete: it must name every exported type.
