@@ -1,9 +1,11 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using Spindle;
 using Spindle.Diagnostics;
+using Spindle.Sync;
 using Spindle.Time;
 
 namespace Tour;
@@ -121,6 +123,118 @@ public static class Program
         // 5. Blocking work goes to the blocking pool, not a worker.
         string thread = await SpindleTask.SpawnBlocking(() => Environment.CurrentManagedThreadId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Console.WriteLine($"[blocking] ran on thread {thread}");
+
+        // 6. Sync primitives: channels, locks and a watch, all abort-aware Spindle leaves.
+        await SyncTourAsync();
         return 0;
+    }
+
+    private static async Task SyncTourAsync()
+    {
+        // mpsc: three producers, back-pressure from a capacity of 2, end of stream when they are done.
+        var (sender, receiver) = Mpsc.Bounded<string>(capacity: 2);
+        using (sender)
+        {
+            for (int p = 0; p < 3; p++)
+            {
+                MpscSender<string> producer = sender.Clone();
+                int id = p;
+                _ = SpindleTask.Spawn(async () =>
+                {
+                    using (producer)
+                    {
+                        for (int i = 0; i < 3; i++)
+                        {
+                            await producer.SendAsync($"p{id}:{i}");
+                        }
+                    }
+                }, name: $"producer-{id}");
+            }
+        }
+
+        int received = 0;
+        while ((await receiver.RecvAsync()).HasValue)
+        {
+            received++;
+        }
+
+        Console.WriteLine($"[mpsc] received {received} messages, then end of stream");
+
+        // broadcast: every subscriber sees every value; a slow one is told how much it missed.
+        var (news, fast) = Broadcast.Create<int>(capacity: 4);
+        using BroadcastReceiver<int> slow = news.Subscribe();
+        using (fast)
+        {
+            for (int i = 1; i <= 6; i++)
+            {
+                news.Send(i);
+                BroadcastResult<int> got = await fast.RecvAsync();
+                Console.Write(i == 1 ? $"[broadcast] fast got {got.Value}" : $",{got.Value}");
+            }
+        }
+
+        BroadcastResult<int> lagged = await slow.RecvAsync();
+        BroadcastResult<int> next = await slow.RecvAsync();
+        Console.WriteLine($"; slow: {lagged.Status} by {lagged.LaggedBy}, then {next.Value}");
+        news.Dispose();
+
+        // watch: the latest configuration, with waiting for a condition.
+        var (config, watcher) = Watch.Create("v1");
+        using (watcher)
+        {
+            JoinHandle<string> waiter = SpindleTask.Spawn(() => watcher.WaitForAsync(v => v == "v3").AsTask(), name: "config-waiter");
+            config.Send("v2");
+            config.Send("v3");
+            Console.WriteLine($"[watch] waited for {await waiter}");
+        }
+
+        config.Dispose();
+
+        // AsyncMutex: the guard owns the value; held across awaits without blocking a thread.
+        var counter = new AsyncMutex<int>(0);
+        var semaphore = new AsyncSemaphore(2);
+        int peak = 0;
+        int inside = 0;
+        using (var workers = new JoinSet<int>())
+        {
+            for (int t = 0; t < 6; t++)
+            {
+                workers.Spawn(async () =>
+                {
+                    using SemaphorePermit permit = await semaphore.AcquireAsync();
+                    int now = Interlocked.Increment(ref inside);
+                    InterlockedMax(ref peak, now);
+                    await Time.SleepAsync(TimeSpan.FromMilliseconds(2));
+                    Interlocked.Decrement(ref inside);
+                    using AsyncMutexGuard<int> guard = await counter.LockAsync();
+                    return ++guard.Value;
+                });
+            }
+
+            while (await workers.JoinNextAsync() is { } done)
+            {
+                _ = done.Value;
+            }
+        }
+
+        using (AsyncMutexGuard<int> total = await counter.LockAsync())
+        {
+            Console.WriteLine($"[locks] mutex counted {total.Value} workers; at most {peak} held the 2-permit semaphore at once");
+        }
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int current = Volatile.Read(ref target);
+        while (value > current)
+        {
+            int seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
     }
 }
