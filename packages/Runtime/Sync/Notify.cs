@@ -54,7 +54,7 @@ public sealed class Notify : IWaitOwner
     // a permit is stored); a waiter is completed only by whoever unlinked it, after the lock is
     // released (WaitNode's rule).
     //
-    //   NotifiedAsync:  permit stored ─► take it (coop unit) ─► done
+    //   NotifiedAsync:  permit stored ─► take it ─► done (coop unit; budget spent: yield, then done even if aborted)
     //                   no permit     ─► queued ─► NotifyOne/NotifyLast/NotifyWaiters unlink ─► done
     //                                          └► token/abort/timeout unlink ─► throws, nothing taken
     //   NotifyOne:      head waiter ─► unlinked and woken | empty queue ─► _permit = true (coalesces)
@@ -143,8 +143,8 @@ public sealed class Notify : IWaitOwner
     /// <remarks>
     /// <para><b>Cancellation:</b> cancel safe. A cancelled wait leaves the queue and takes nothing;
     /// a notification that had already chosen this waiter is delivered (the await succeeds) rather
-    /// than lost. A stored permit is taken only by a wait that then completes; if the task is aborted
-    /// while it yields for the coop budget, the permit is passed on as if by <see cref="NotifyOne"/>.</para>
+    /// than lost. A wait that takes the stored permit always succeeds, even if the task is aborted
+    /// while it yields for the coop budget (the task's next Spindle await throws instead).</para>
     /// <para><b>Thread safety:</b> any number of tasks may wait at once; they are woken in FIFO order.</para>
     /// </remarks>
     public ValueTask NotifiedAsync(CancellationToken cancellationToken = default,
@@ -171,22 +171,20 @@ public sealed class Notify : IWaitOwner
         return Coop.TryConsume() ? default : NotifiedAfterYieldAsync();
     }
 
-    /// <summary>The coop budget is spent: the permit is already ours; give way first, and pass it on if the task is aborted meanwhile.</summary>
+    /// <summary>The coop budget is spent and the permit already taken: give way first, then report the notification.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask NotifiedAfterYieldAsync()
+    private static async ValueTask NotifiedAfterYieldAsync()
     {
-        bool yielded = false;
         try
         {
             await SpindleTask.YieldAsync();
-            yielded = true;
         }
-        finally
+        catch (OperationCanceledException)
         {
-            if (!yielded)
-            {
-                NotifyOne();
-            }
+            // Aborted or timed out during the forced yield: the permit is already this waiter's, so the
+            // wait succeeds like one that NotifyOne chose before its cancellation. Handing the permit
+            // back instead could coalesce it with a newer one and lose a notification; the task's
+            // next Spindle await throws.
         }
     }
 

@@ -307,28 +307,31 @@ public sealed class NotifyTests
     }
 
     [Fact]
-    public void NotifiedAsync_AbortedWhileYieldingForBudget_PassesThePermitOn()
+    public void NotifiedAsync_AbortedWhileYieldingForBudget_StillDeliversTheTakenPermit()
     {
         using Runtime runtime = Rt.Build(RuntimeFlavor.CurrentThread);
         Rt.Run(runtime, async () =>
         {
             var notify = new Notify();
             int rounds = 0;
+            notify.NotifyOne();
             JoinHandle spinner = SpindleTask.Spawn(async () =>
             {
                 while (true)
                 {
-                    notify.NotifyOne();
                     await notify.NotifiedAsync();
                     rounds++;
+                    notify.NotifyOne();
                 }
             });
-            // On one thread the spinner can only be suspended in the forced yield, where it holds the permit it took.
+            // On one thread the spinner can only be suspended in the forced yield, holding the permit it took.
             await UntilAsync(() => rounds > Spindle.Internal.Coop.Budget);
             Assert.False(notify.HasPermit);
+            int before = rounds;
             spinner.Abort();
             await Assert.ThrowsAsync<TaskAbortedException>(async () => await spinner);
-            Assert.True(notify.HasPermit, "the permit taken before the forced yield must be passed on when the yield throws");
+            Assert.Equal(before + 1, rounds);
+            Assert.True(notify.HasPermit, "the delivered round stored the next permit; the aborted wait after it took nothing");
             Assert.True(runtime.Handle.Metrics.BudgetForcedYieldCount > 0);
         });
     }
