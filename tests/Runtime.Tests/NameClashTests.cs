@@ -30,6 +30,7 @@ public sealed class NameClashTests
             typeof(AsyncMutex<int>), typeof(AsyncMutexGuard<int>),
             typeof(AsyncRwLock<int>), typeof(AsyncRwLockReadGuard<int>), typeof(AsyncRwLockWriteGuard<int>),
             typeof(Broadcast), typeof(BroadcastSender<int>), typeof(BroadcastReceiver<int>), typeof(BroadcastResult<int>), typeof(BroadcastStatus),
+            typeof(Notify), typeof(AsyncBarrier), typeof(BarrierWaitResult), typeof(OnceCell<int>),
             typeof(Mpsc), typeof(MpscSender<int>), typeof(UnboundedSender<int>), typeof(WeakMpscSender<int>), typeof(WeakUnboundedSender<int>),
             typeof(MpscReceiver<int>), typeof(MpscPermit<int>), typeof(RecvResult<int>), typeof(TrySendStatus), typeof(TryRecvStatus),
             typeof(Oneshot), typeof(OneshotSender<int>), typeof(OneshotReceiver<int>),

@@ -26,7 +26,7 @@ namespace Spindle.Sync;
 /// (<see cref="ILeaf.TryCancelWaitOf"/>), so no stale canceller can reach the next wait.
 /// </para>
 /// </remarks>
-internal class SyncWaiter : WaitNode, ILeaf, IValueTaskSource<bool>, IValueTaskSource
+internal class SyncWaiter : WaitNode, ILeaf, IValueTaskSource<bool>, IValueTaskSource, IValueTaskSource<BarrierWaitResult>
 {
     /// <summary>Waiters kept per thread: enough for the few waits a thread has in flight at once.</summary>
     private const int CacheLimit = 16;
@@ -184,4 +184,7 @@ internal class SyncWaiter : WaitNode, ILeaf, IValueTaskSource<bool>, IValueTaskS
     }
 
     void IValueTaskSource.GetResult(short token) => GetResult(token);
+
+    /// <summary>Barrier waits: the completion result is <see cref="BarrierWaitResult.IsLeader"/>.</summary>
+    BarrierWaitResult IValueTaskSource<BarrierWaitResult>.GetResult(short token) => new(GetResult(token));
 }

@@ -19,6 +19,8 @@ internal struct WaitQueue
 
     public readonly WaitNode? Head => _head;
 
+    public readonly WaitNode? Tail => _tail;
+
     public void EnqueueLocked(WaitNode node)
     {
         Debug.Assert(!node.IsQueued, "a waiter was queued twice");
