@@ -221,6 +221,32 @@ public static class Program
         {
             Console.WriteLine($"[locks] mutex counted {total.Value} workers; at most {peak} held the 2-permit semaphore at once");
         }
+
+        // Notify + OnceCell: many tasks want a value that is computed once, when a signal arrives.
+        var ready = new Notify();
+        var cell = new OnceCell<string>();
+        int initializations = 0;
+        using (var readers = new JoinSet<string>())
+        {
+            for (int r = 0; r < 3; r++)
+            {
+                readers.Spawn(() => cell.GetOrInitAsync(async () =>
+                {
+                    Interlocked.Increment(ref initializations);
+                    await ready.NotifiedAsync();
+                    return "computed once";
+                }).AsTask());
+            }
+
+            ready.NotifyOne();
+            var values = new List<string>();
+            while (await readers.JoinNextAsync() is { } done)
+            {
+                values.Add(done.Value);
+            }
+
+            Console.WriteLine($"[notify+oncecell] {values.Count} readers got \"{values[0]}\"; initializer ran {initializations} time(s)");
+        }
     }
 
     private static void InterlockedMax(ref int target, int value)
