@@ -16,7 +16,7 @@ namespace Spindle.Benchmarks;
 /// allocation column shows only what sending and receiving cost.
 /// </summary>
 [MemoryDiagnoser]
-public class SyncBroadcast
+public class SyncBroadcast : SyncRuntime
 {
     private const int Values = 10_000;
     private const int Receivers = 4;
@@ -26,7 +26,6 @@ public class SyncBroadcast
     private readonly Func<Task>[] _spindleReaders = new Func<Task>[Receivers];
     private readonly Func<Task>[] _channelsReaders = new Func<Task>[Receivers];
     private readonly JoinHandle[] _handles = new JoinHandle[Receivers];
-    private Runtime _runtime = null!;
     private BroadcastSender<int> _sender = null!;
     private BroadcastReceiver<int>[] _receivers = null!;
     private Channel<int>[] _channels = null!;
@@ -93,10 +92,8 @@ public class SyncBroadcast
         };
     }
 
-    [GlobalSetup]
-    public void Setup()
+    protected override void Setup()
     {
-        _runtime = RuntimeBuilder.CreateMultiThread().WorkerThreads(2).Build();
         // Capacity rounds up to 16 384 ≥ Values: a round never overwrites a value not yet read.
         (_sender, BroadcastReceiver<int> first) = Broadcast.Create<int>(Values);
         _receivers = new BroadcastReceiver<int>[Receivers];
@@ -113,8 +110,7 @@ public class SyncBroadcast
         }
     }
 
-    [GlobalCleanup]
-    public void Cleanup()
+    protected override void Cleanup()
     {
         foreach (BroadcastReceiver<int> rx in _receivers)
         {
@@ -122,12 +118,11 @@ public class SyncBroadcast
         }
 
         _sender.Dispose();
-        _runtime.Dispose();
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Values)]
-    public void ChannelPerReceiver() => _runtime.BlockOn(_channelsRoot);
+    public void ChannelPerReceiver() => Runtime.BlockOn(_channelsRoot);
 
     [Benchmark(OperationsPerInvoke = Values)]
-    public void SpindleBroadcast() => _runtime.BlockOn(_spindleRoot);
+    public void SpindleBroadcast() => Runtime.BlockOn(_spindleRoot);
 }

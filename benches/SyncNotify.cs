@@ -13,7 +13,7 @@ namespace Spindle.Benchmarks;
 /// as code that hands out a fresh TCS per request does. Notify should allocate nothing per round.
 /// </summary>
 [MemoryDiagnoser]
-public class SyncNotify
+public class SyncNotify : SyncRuntime
 {
     private const int Rounds = 1_000;
 
@@ -22,7 +22,6 @@ public class SyncNotify
     private readonly Func<Task> _tcsRoot;
     private readonly Notify _ping = new();
     private readonly Notify _pong = new();
-    private Runtime _runtime = null!;
 
     public SyncNotify()
     {
@@ -61,17 +60,11 @@ public class SyncNotify
         };
     }
 
-    [GlobalSetup]
-    public void Setup() => _runtime = RuntimeBuilder.CreateMultiThread().WorkerThreads(2).Build();
-
-    [GlobalCleanup]
-    public void Cleanup() => _runtime.Dispose();
-
     [Benchmark(Baseline = true)]
-    public void TaskCompletionSource() => _runtime.BlockOn(_tcsRoot);
+    public void TaskCompletionSource() => Runtime.BlockOn(_tcsRoot);
 
     [Benchmark]
-    public void Notify() => _runtime.BlockOn(_notifyRoot);
+    public void Notify() => Runtime.BlockOn(_notifyRoot);
 
     private static async Task TcsPartnerAsync(Hop ping)
     {

@@ -13,23 +13,16 @@ namespace Spindle.Benchmarks;
 /// asynchronous continuations.
 /// </summary>
 [MemoryDiagnoser]
-public class SyncOneshot
+public class SyncOneshot : SyncRuntime
 {
     private const int Requests = 1_000;
 
-    private Runtime _runtime = null!;
-
-    [GlobalSetup]
-    public void Setup() => _runtime = RuntimeBuilder.CreateMultiThread().WorkerThreads(2).Build();
-
-    [GlobalCleanup]
-    public void Cleanup() => _runtime.Dispose();
 
     [Benchmark(Baseline = true)]
-    public void TaskCompletionSource() => _runtime.BlockOn(TaskCompletionSourceRoundTripsAsync);
+    public void TaskCompletionSource() => Runtime.BlockOn(TaskCompletionSourceRoundTripsAsync);
 
     [Benchmark]
-    public void Spindle() => _runtime.BlockOn(OneshotRoundTripsAsync);
+    public void Spindle() => Runtime.BlockOn(OneshotRoundTripsAsync);
 
     private static async Task TaskCompletionSourceRoundTripsAsync()
     {

@@ -14,10 +14,28 @@ public abstract class SyncRuntime
     protected Runtime Runtime { get; private set; } = null!;
 
     [GlobalSetup]
-    public void SetupRuntime() => Runtime = RuntimeBuilder.CreateMultiThread().WorkerThreads(2).Build();
+    public void SetupRuntime()
+    {
+        Runtime = RuntimeBuilder.CreateMultiThread().WorkerThreads(2).Build();
+        Setup();
+    }
 
     [GlobalCleanup]
-    public void CleanupRuntime() => Runtime.Dispose();
+    public void CleanupRuntime()
+    {
+        Cleanup();
+        Runtime.Dispose();
+    }
+
+    /// <summary>Per-class setup after the runtime is built (channels, receivers).</summary>
+    protected virtual void Setup()
+    {
+    }
+
+    /// <summary>Per-class cleanup before the runtime is disposed.</summary>
+    protected virtual void Cleanup()
+    {
+    }
 
     /// <summary>Spawns <paramref name="tasks"/> copies of <paramref name="body"/> and waits for all.</summary>
     protected static async Task RunConcurrently(int tasks, Func<Task> body)

@@ -15,7 +15,7 @@ namespace Spindle.Benchmarks;
 /// sender writes each update to all 4. Results are per update; the channels are created once.
 /// </summary>
 [MemoryDiagnoser]
-public class SyncWatch
+public class SyncWatch : SyncRuntime
 {
     private const int Updates = 10_000;
     private const int Watchers = 4;
@@ -25,7 +25,6 @@ public class SyncWatch
     private readonly Func<Task>[] _spindleWatchers = new Func<Task>[Watchers];
     private readonly Func<Task>[] _channelsWatchers = new Func<Task>[Watchers];
     private readonly JoinHandle[] _handles = new JoinHandle[Watchers];
-    private Runtime _runtime = null!;
     private WatchSender<long> _sender = null!;
     private WatchReceiver<long>[] _receivers = null!;
     private Channel<long>[] _channels = null!;
@@ -99,10 +98,8 @@ public class SyncWatch
         };
     }
 
-    [GlobalSetup]
-    public void Setup()
+    protected override void Setup()
     {
-        _runtime = RuntimeBuilder.CreateMultiThread().WorkerThreads(2).Build();
         (_sender, WatchReceiver<long> first) = Watch.Create(0L);
         _receivers = new WatchReceiver<long>[Watchers];
         _receivers[0] = first;
@@ -118,8 +115,7 @@ public class SyncWatch
         }
     }
 
-    [GlobalCleanup]
-    public void Cleanup()
+    protected override void Cleanup()
     {
         foreach (WatchReceiver<long> rx in _receivers)
         {
@@ -127,12 +123,11 @@ public class SyncWatch
         }
 
         _sender.Dispose();
-        _runtime.Dispose();
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Updates)]
-    public void DropOldestChannels() => _runtime.BlockOn(_channelsRoot);
+    public void DropOldestChannels() => Runtime.BlockOn(_channelsRoot);
 
     [Benchmark(OperationsPerInvoke = Updates)]
-    public void SpindleWatch() => _runtime.BlockOn(_spindleRoot);
+    public void SpindleWatch() => Runtime.BlockOn(_spindleRoot);
 }
