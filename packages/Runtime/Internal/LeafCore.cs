@@ -39,11 +39,16 @@ internal struct LeafCore<TResult>
     private TResult? _result;
     private ExceptionDispatchInfo? _error;
     private short _version;
-    private bool _completed;
 
     public readonly short Version => _version;
 
-    public readonly bool IsCompleted => _completed;
+    /// <summary>
+    /// Completion is the sentinel in <c>_continuation</c>, published by the completer's exchange — not a
+    /// separate flag set before it. With a flag, a consumer could see "completed", take the result and
+    /// start the next wait while the completer had not yet done its exchange; the late exchange would
+    /// then grab (or pre-empt) the next wait's continuation and resume it early.
+    /// </summary>
+    public readonly bool IsCompleted => ReferenceEquals(Volatile.Read(in _continuation), s_completedSentinel);
 
     /// <summary>The Spindle task that awaits this leaf, once a continuation is registered from one.</summary>
     public readonly TaskCore? WaitingTask => _target as TaskCore;
@@ -52,7 +57,6 @@ internal struct LeafCore<TResult>
     {
         // Bumping the version invalidates every ValueTask handed out for the previous operation.
         _version++;
-        _completed = false;
         _result = default;
         _error = null;
         _continuation = null;
@@ -65,7 +69,7 @@ internal struct LeafCore<TResult>
     {
         ValidateToken(token);
         // Pairs with the exchange in SignalCompletion, which publishes _result/_error first.
-        return !Volatile.Read(ref _completed) ? ValueTaskSourceStatus.Pending
+        return !IsCompleted ? ValueTaskSourceStatus.Pending
             : _error is null ? ValueTaskSourceStatus.Succeeded
             : _error.SourceException is OperationCanceledException ? ValueTaskSourceStatus.Canceled
             : ValueTaskSourceStatus.Faulted;
@@ -74,7 +78,7 @@ internal struct LeafCore<TResult>
     public readonly TResult GetResult(short token)
     {
         ValidateToken(token);
-        if (!_completed)
+        if (!IsCompleted)
         {
             ThrowHelper.ThrowBadToken();
         }
@@ -124,13 +128,14 @@ internal struct LeafCore<TResult>
 
     private void SignalCompletion()
     {
-        if (_completed)
+        if (IsCompleted)
         {
             throw new InvalidOperationException("A Spindle leaf was completed twice; this is a bug in Spindle.");
         }
 
-        _completed = true;
-        // Publishes _result/_error before the continuation can observe completion (pairs with OnCompleted's exchange).
+        // The exchange is the completion: it publishes _result/_error (written before it) to a consumer
+        // that sees the sentinel, and pairs with OnCompleted's exchange. After it, this method touches
+        // the struct only if it took a continuation, whose consumer cannot reuse the leaf before it runs.
         Action<object?>? continuation = Interlocked.Exchange(ref _continuation, s_completedSentinel);
         if (continuation is not null)
         {
