@@ -16,9 +16,13 @@ internal sealed partial class MpscChannel<T> : ILeaf, IValueTaskSource<RecvResul
 {
     private static readonly Action<object?> s_wakeAfterYield = static state => ((MpscChannel<T>)state!).WakeReceiver();
 
+    /// <summary>Bit of <c>_recvState</c> set while the receive wait is published and unclaimed.</summary>
+    private const long WaitingBit = 1;
+
     // Mutable struct: never readonly.
     private LeafWait _recvWait;
-    private bool _recvWaiting;
+    // generation << 1 | WaitingBit; see the design comment (receiver wait).
+    private long _recvState;
     // Where a pending RecvManyAsync puts what it takes; set when the wait starts, cleared when its result is taken.
     private IList<T>? _manyList;
     private Memory<T> _manyMemory;
@@ -40,76 +44,55 @@ internal sealed partial class MpscChannel<T> : ILeaf, IValueTaskSource<RecvResul
     {
         TaskCore.Current?.ThrowIfCancelled();
         cancellationToken.ThrowIfCancellationRequested();
-        RecvResult<T> result;
-        int released;
+        EnsureNoReceive();
         short token;
-        lock (_lock)
+        if (_queue.HasReady || HasEnded())
         {
-            EnsureNoReceiveLocked();
-            if (_queue.Count == 0 && !HasEndedLocked())
-            {
-                token = BeginWaitLocked(file, line, member, cancellationToken);
-                return new ValueTask<RecvResult<T>>(this, token);
-            }
-
             if (Coop.TryConsume())
             {
-                result = TakeOneLocked(out released);
-                goto Ready;
+                return new ValueTask<RecvResult<T>>(TakeOne());
             }
 
             token = _recvWait.Begin(this, file, line, member, default);
+            YieldThenWake();
+            return new ValueTask<RecvResult<T>>(this, token);
         }
 
-        YieldThenWake();
+        token = BeginWait(file, line, member, cancellationToken);
         return new ValueTask<RecvResult<T>>(this, token);
-
-    Ready:
-        ReleaseSlots(released);
-        return new ValueTask<RecvResult<T>>(result);
     }
 
     public ValueTask<int> RecvManyAsync(IList<T>? list, Memory<T> memory, int limit, string? file, int line, string? member, CancellationToken cancellationToken)
     {
         TaskCore.Current?.ThrowIfCancelled();
         cancellationToken.ThrowIfCancellationRequested();
-        int taken;
-        short token;
-        lock (_lock)
+        EnsureNoReceive();
+        bool wait = !_queue.HasReady && !HasEnded();
+        if (!wait && Coop.TryConsume())
         {
-            EnsureNoReceiveLocked();
-            bool wait = _queue.Count == 0 && !HasEndedLocked();
-            if (!wait && Coop.TryConsume())
-            {
-                taken = TakeManyLocked(list, memory, limit);
-                goto Ready;
-            }
-
-            _manyList = list;
-            _manyMemory = memory;
-            _manyLimit = limit;
-            if (wait)
-            {
-                token = BeginWaitLocked(file, line, member, cancellationToken);
-                return new ValueTask<int>(this, token);
-            }
-
-            token = _recvWait.Begin(this, file, line, member, default);
+            return new ValueTask<int>(TakeMany(list, memory, limit));
         }
 
+        _manyList = list;
+        _manyMemory = memory;
+        _manyLimit = limit;
+        short token;
+        if (wait)
+        {
+            token = BeginWait(file, line, member, cancellationToken);
+            return new ValueTask<int>(this, token);
+        }
+
+        token = _recvWait.Begin(this, file, line, member, default);
         YieldThenWake();
         return new ValueTask<int>(this, token);
-
-    Ready:
-        ReleaseSlots(IsBounded ? taken : 0);
-        return new ValueTask<int>(taken);
     }
 
     /// <summary>
     /// The coop budget is spent but a message (or the end) is ready: the wait started by the caller is
     /// completed after one trip through the run queue, and GetResult then takes what is ready — it
     /// cannot leave meanwhile, since only this receiver takes messages. The wait is not published in
-    /// <c>_recvWaiting</c>, so no sender or canceller completes it; the yield is never cut short.
+    /// <c>_recvState</c>, so no sender or canceller completes it; the yield is never cut short.
     /// Done in the leaf (not with an async helper) so the forced yield allocates nothing.
     /// </summary>
     private void YieldThenWake()
@@ -121,59 +104,77 @@ internal sealed partial class MpscChannel<T> : ILeaf, IValueTaskSource<RecvResul
 
     public TryRecvStatus TryRecv(out T value)
     {
-        TryRecvStatus status;
-        int released = 0;
-        lock (_lock)
+        EnsureNoReceive();
+        if (_queue.TryDequeue(out value!))
         {
-            EnsureNoReceiveLocked();
-            if (_queue.TryDequeue(out value!))
-            {
-                status = TryRecvStatus.Received;
-                released = IsBounded ? 1 : 0;
-            }
-            else
-            {
-                status = HasEndedLocked() ? TryRecvStatus.Closed : TryRecvStatus.Empty;
-            }
+            ReleaseSlots(IsBounded ? 1 : 0);
+            return TryRecvStatus.Received;
         }
 
-        ReleaseSlots(released);
-        return status;
+        // Not ready, or a producer is still writing the next position (HasEnded is false then).
+        return HasEnded() ? TryRecvStatus.Closed : TryRecvStatus.Empty;
     }
 
-    private void EnsureNoReceiveLocked()
+    private void EnsureNoReceive()
     {
-        if (_recvWaiting || !_recvWait.IsIdle)
+        // A published wait is never idle, so the LeafWait state alone tells whether a receive is pending.
+        if (!_recvWait.IsIdle)
         {
             ThrowHelper.ThrowConcurrentReceive();
         }
     }
 
-    private short BeginWaitLocked(string? file, int line, string? member, CancellationToken cancellationToken)
+    /// <summary>Starts, publishes and (if something showed up meanwhile) takes back the receive wait.</summary>
+    private short BeginWait(string? file, int line, string? member, CancellationToken cancellationToken)
     {
         short token = _recvWait.Begin(this, file, line, member, default);
-        _recvWaiting = true;
-        // Under the lock, after _recvWaiting is set: a token that fires now finds the wait claimable
-        // (TryCancelWait re-enters the lock on this thread).
+        // Only the receiver writes _recvState while the bit is clear, so this plain read is current.
+        long idle = _recvState;
+        Debug.Assert((idle & WaitingBit) == 0, "a new wait starts only after the last one was claimed");
+        long waiting = idle + 2 + WaitingBit;
+        // Full fence between publishing the wait and the re-check below (pairs with the interlocked OR
+        // of a sender's ready bit and the exchange of _finished, each followed by a read of _recvState).
+        Interlocked.Exchange(ref _recvState, waiting);
+        // After publishing: a token that fires now finds the wait claimable (its callback may run inline here).
         _recvWait.RegisterCancellation(this, cancellationToken);
+        if ((_queue.HasReady || HasEnded()) && TryClaim(waiting))
+        {
+            // Something arrived before the wakers could see the wait; nobody else will complete it.
+            WakeReceiver();
+        }
+
         return token;
     }
 
-    private bool HasEndedLocked() => _queue.Count == 0 && _permits == 0 && (_senders == 0 || _closed);
+    /// <summary>Whether the stream has ended: no handle can add a message and every message was read.</summary>
+    // _finished first (acquire, pairs with its interlocked exchange), then the tail, which is final by then.
+    private bool HasEnded() => Volatile.Read(ref _finished) != 0 && _queue.IsDrained;
 
-    /// <summary>Claims the pending receive wait for a completer; the caller completes it after releasing the lock.</summary>
-    private bool ClaimReceiverLocked()
+    /// <summary>Claims the published wait of generation <paramref name="waiting"/>; only the winner completes it.</summary>
+    // The one CAS every claimer races on; the generation in the value keeps a stale claimer off a later wait.
+    private bool TryClaim(long waiting) =>
+        Interlocked.CompareExchange(ref _recvState, waiting & ~WaitingBit, waiting) == waiting;
+
+    /// <summary>
+    /// Called by whoever may have made the parked receive completable (a message queued, the stream's
+    /// end): claims and completes the wait if it is published and the receiver now has something to do.
+    /// </summary>
+    private void WakeReceiverIfParkedAndReady()
     {
-        if (!_recvWaiting)
+        // Read after the caller's full fence (the ready bit's OR, or the exchange of _finished): Dekker with BeginWait.
+        long state = Volatile.Read(ref _recvState);
+        if ((state & WaitingBit) == 0)
         {
-            return false;
+            return;
         }
 
-        _recvWaiting = false;
-        return true;
+        // The consumer cannot move while its wait is published, so these reads are exact for generation `state`;
+        // if the generation moved on, TryClaim fails.
+        if ((_queue.HasReady || HasEnded()) && TryClaim(state))
+        {
+            WakeReceiver();
+        }
     }
-
-    private bool ClaimReceiverIfEndedLocked() => HasEndedLocked() && ClaimReceiverLocked();
 
     private void WakeReceiver()
     {
@@ -181,39 +182,40 @@ internal sealed partial class MpscChannel<T> : ILeaf, IValueTaskSource<RecvResul
         Debug.Assert(won, "the claimer of the receive wait must be its only completer");
     }
 
-    private RecvResult<T> TakeOneLocked(out int released)
+    private RecvResult<T> TakeOne()
     {
         if (_queue.TryDequeue(out T? value))
         {
-            released = IsBounded ? 1 : 0;
+            ReleaseSlots(IsBounded ? 1 : 0);
             return new RecvResult<T>(value);
         }
 
-        Debug.Assert(HasEndedLocked(), "a receive woke with an empty queue before the stream ended");
-        released = 0;
+        Debug.Assert(HasEnded(), "a receive went ahead with nothing ready before the stream ended");
         return default;
     }
 
-    private int TakeManyLocked(IList<T>? list, Memory<T> memory, int limit)
+    private int TakeMany(IList<T>? list, Memory<T> memory, int limit)
     {
-        int count = Math.Min(_queue.Count, limit);
+        int count = 0;
         if (list is not null)
         {
-            for (int i = 0; i < count; i++)
+            while (count < limit && _queue.TryDequeue(out T? value))
             {
-                list.Add(_queue.Dequeue());
+                list.Add(value);
+                count++;
             }
         }
         else
         {
             Span<T> span = memory.Span;
-            for (int i = 0; i < count; i++)
+            while (count < limit && _queue.TryDequeue(out T? value))
             {
-                span[i] = _queue.Dequeue();
+                span[count++] = value;
             }
         }
 
-        Debug.Assert(count > 0 || HasEndedLocked(), "a receive woke with an empty queue before the stream ended");
+        Debug.Assert(count > 0 || HasEnded(), "a receive went ahead with nothing ready before the stream ended");
+        ReleaseSlots(IsBounded ? count : 0);
         return count;
     }
 
@@ -235,15 +237,7 @@ internal sealed partial class MpscChannel<T> : ILeaf, IValueTaskSource<RecvResul
     {
         // Throws for a cancelled wait, which took nothing: the message stays for the next receive.
         _recvWait.GetResult(token);
-        RecvResult<T> result;
-        int released;
-        lock (_lock)
-        {
-            result = TakeOneLocked(out released);
-        }
-
-        ReleaseSlots(released);
-        return result;
+        return TakeOne();
     }
 
     ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _recvWait.GetStatus(token);
@@ -268,14 +262,7 @@ internal sealed partial class MpscChannel<T> : ILeaf, IValueTaskSource<RecvResul
             _manyMemory = default;
         }
 
-        int taken;
-        lock (_lock)
-        {
-            taken = TakeManyLocked(list, memory, limit);
-        }
-
-        ReleaseSlots(IsBounded ? taken : 0);
-        return taken;
+        return TakeMany(list, memory, limit);
     }
 
     bool ILeaf.TryCancelWait(Exception error) => TryCancelReceive(error);
@@ -285,15 +272,10 @@ internal sealed partial class MpscChannel<T> : ILeaf, IValueTaskSource<RecvResul
 
     private bool TryCancelReceive(Exception error)
     {
-        lock (_lock)
-        {
-            if (!ClaimReceiverLocked())
-            {
-                return false;
-            }
-        }
-
-        return _recvWait.TryComplete(this, error);
+        // Acquire: pairs with the exchange in BeginWait. A cancellation claims whatever is published;
+        // the token's registration is disposed before the next wait begins, so it cannot be a later one.
+        long state = Volatile.Read(ref _recvState);
+        return (state & WaitingBit) != 0 && TryClaim(state) && _recvWait.TryComplete(this, error);
     }
 
     LeafInfo ILeaf.Describe() => _recvWait.Describe("mpsc.recv", $"{Count} queued, {SenderCount} sender(s)");

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading;
@@ -17,8 +16,14 @@ namespace Spindle.Sync;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Storage: a <see cref="Queue{T}"/> under <c>_lock</c> — a growable ring buffer that never shrinks,
-/// so a channel in steady state allocates nothing per message.
+/// Storage: an <see cref="MpscQueue{T}"/>, a lock-free list of recycled 32-slot segments. A send
+/// claims a position with one compare-exchange and publishes the value with one interlocked OR; a
+/// receive reads in position order without any atomic read-modify-write. Steady state allocates nothing.
+/// </para>
+/// <para>
+/// Hot paths and the lock: sends, receives and the receiver's wait use atomics only. <c>_lock</c>
+/// guards the rare changes — sender count, permits (and their token pool), Close, the ClosedAsync
+/// waiters — and is never taken by a plain send or receive.
 /// </para>
 /// <para>
 /// Capacity (bounded only): <c>_slots</c> is a <see cref="FairSemaphore"/> with one permit per slot.
@@ -29,21 +34,37 @@ namespace Spindle.Sync;
 /// sender's place goes to the one behind it and no slot is lost.
 /// </para>
 /// <para>
-/// Closing: the receiver's Close or Dispose sets <c>_closed</c> and closes the semaphore (waiting
-/// senders get false). A send or reservation completes only if <c>_closed</c> is still clear when it
-/// reaches the lock, which is the single point that decides whether a value enters the queue.
+/// Closing: the receiver's Close seals the queue with <see cref="MpscQueue{T}.Closed"/> (plain sends
+/// fail from then on, atomically with their position claim) and closes the semaphore; Dispose seals it
+/// with <see cref="MpscQueue{T}.Disposed"/> too (permit sends fail as well) and drops what is queued.
 /// Outstanding permits may still send after Close (as in tokio); they count like senders for the end
-/// of the stream. The stream has ended when, under the lock:
-/// <c>queue empty ∧ _permits = 0 ∧ (_senders = 0 ∨ _closed)</c>; once true it stays true.
+/// of the stream.
 /// </para>
 /// <para>
-/// Receiver wait: Idle → Waiting (RecvAsync finds nothing and the stream has not ended; sets
-/// <c>_recvWaiting</c> under the lock) → claimed by exactly one of: a send (queued a message), the end
-/// of the stream (last sender or permit gone, Close), or cancellation (token, abort, timeout) — each
-/// claims by clearing <c>_recvWaiting</c> under the lock, and only the claimer completes the wait,
-/// outside the lock → GetResult takes the message under the lock (nothing when cancelled, so a
-/// cancelled receive loses no message) → Idle. Claiming under the lock is what keeps a late
-/// completer from completing a later wait spuriously.
+/// End of stream: <c>_finished</c> is set (under the lock, once, never cleared) when
+/// <c>_permits = 0 ∧ (_senders = 0 ∨ _closed)</c>: from then on no handle can claim a new position
+/// (no sender is left, or the queue is sealed — Close seals before it can set the flag). The stream
+/// has ended when <c>_finished</c> is set and the consumer has read every claimed position (read in
+/// that order); once true it stays true. A permit send claims its position before the permit count
+/// drops, so the flag never races ahead of a message.
+/// </para>
+/// <para>
+/// Receiver wait (tokio's AtomicWaker): <c>_recvState</c> = generation &lt;&lt; 1 | waiting.
+/// Idle → Waiting (RecvAsync finds nothing ready and the stream not ended; begins the LeafWait,
+/// then publishes a new generation with the waiting bit by an interlocked exchange, then looks again
+/// and takes the wait back itself if something showed up meanwhile) → claimed by exactly one
+/// compare-exchange that clears the bit of that generation: a sender whose message is now the next to
+/// read, an end-of-stream change once the stream has ended, a cancellation (token, abort, timeout), or
+/// the receiver taking it back → the claimer completes the LeafWait → GetResult takes the next message
+/// (nothing when cancelled, so a cancelled receive loses no message) → Idle. Nobody claims a wait
+/// unless the next message is ready or the stream has ended, so a woken receive always finds one or
+/// the other; the generation keeps a late claimer from clearing a later wait (ABA).
+/// </para>
+/// <para>
+/// No lost wake-up (Dekker pairing): a sender sets the slot's ready bit (full fence) and then reads
+/// <c>_recvState</c>; a closer sets <c>_finished</c> (full fence) and then reads it; the receiver
+/// publishes the waiting bit (full fence) and then re-reads the queue and <c>_finished</c>. Either
+/// the waker sees the waiting bit, or the receiver sees the message or the end.
 /// </para>
 /// <para>
 /// Sender side closing waits (<c>ClosedAsync</c>) are pooled <see cref="SyncWaiter"/>s in
@@ -52,11 +73,8 @@ namespace Spindle.Sync;
 /// </remarks>
 internal sealed partial class MpscChannel<T> : IWaitOwner
 {
-    /// <summary>Initial ring size: small enough for the many short-lived channels, grown by doubling on demand (same start as the BCL's bounded channel).</summary>
-    private const int InitialQueueCapacity = 32;
-
     private readonly Lock _lock = new();
-    private readonly Queue<T> _queue;
+    private readonly MpscQueue<T> _queue = new();
     private readonly FairSemaphore? _slots;
     private readonly int _maxCapacity;
     // Mutable struct: never readonly.
@@ -66,13 +84,14 @@ internal sealed partial class MpscChannel<T> : IWaitOwner
     private int _permits;
     private bool _closed;
     private bool _disposed;
+    // 0 → 1 once, under the lock; see the design comment.
+    private int _finished;
 
     /// <summary>Creates a channel with one strong sender; <paramref name="capacity"/> 0 means unbounded.</summary>
     public MpscChannel(int capacity)
     {
         Debug.Assert(capacity >= 0, "capacity is validated by the factory");
         _maxCapacity = capacity;
-        _queue = new Queue<T>(capacity == 0 ? 0 : Math.Min(capacity, InitialQueueCapacity));
         _slots = capacity == 0 ? null : new FairSemaphore(capacity, "mpsc.send");
         _senders = 1;
     }
@@ -84,15 +103,15 @@ internal sealed partial class MpscChannel<T> : IWaitOwner
     /// <summary>Racy snapshot of the free slots of a bounded channel.</summary>
     public int AvailableCapacity => _slots?.Available ?? int.MaxValue;
 
-    /// <summary>Whether the receiver is closed or disposed (racy snapshot; the lock decides for sends).</summary>
-    // Written under the lock; an unlocked reader only needs a recent value.
+    /// <summary>Whether the receiver is closed or disposed (racy snapshot; the queue's seal decides for sends).</summary>
+    // Written under the lock with Volatile.Write; an unlocked reader only needs a recent value.
     public bool IsReceiverClosed => Volatile.Read(ref _closed);
 
-    /// <summary>Racy snapshot of the queue length (Queue.Count is one field read).</summary>
+    /// <summary>Racy snapshot of the queued messages (a send in flight counts).</summary>
     public int Count => _queue.Count;
 
     /// <summary>Racy snapshot of the strong sender count.</summary>
-    // Written under the lock; listings only need a recent value.
+    // Written under the lock with Volatile.Write; listings only need a recent value.
     public int SenderCount => Volatile.Read(ref _senders);
 
     // ---- senders -------------------------------------------------------------------------------
@@ -103,7 +122,8 @@ internal sealed partial class MpscChannel<T> : IWaitOwner
         lock (_lock)
         {
             Debug.Assert(_senders > 0, "a live sender keeps the count above zero");
-            _senders++;
+            // Unlocked readers only take snapshots (SenderCount).
+            Volatile.Write(ref _senders, _senders + 1);
         }
     }
 
@@ -117,7 +137,8 @@ internal sealed partial class MpscChannel<T> : IWaitOwner
                 return false;
             }
 
-            _senders++;
+            // As in AddSender.
+            Volatile.Write(ref _senders, _senders + 1);
             return true;
         }
     }
@@ -126,41 +147,27 @@ internal sealed partial class MpscChannel<T> : IWaitOwner
     public void RemoveSender()
     {
         WaitNode? closedWaiters = null;
-        bool wake = false;
         lock (_lock)
         {
             Debug.Assert(_senders > 0, "more senders removed than added");
-            if (--_senders == 0)
+            // As in AddSender. This sender's sends claimed their positions before this point.
+            Volatile.Write(ref _senders, _senders - 1);
+            if (_senders == 0)
             {
                 // Every ClosedAsync wait belongs to a sender, and none is left to care.
                 closedWaiters = _closedWaiters.DrainLocked();
-                wake = ClaimReceiverIfEndedLocked();
+                UpdateFinishedLocked();
             }
         }
 
         SyncWaiter.CompleteChain(closedWaiters, true);
-        if (wake)
-        {
-            WakeReceiver();
-        }
+        WakeReceiverIfParkedAndReady();
     }
 
     /// <summary>Queues a value that already owns a slot (bounded) or needs none (unbounded). False if the receiver is closed.</summary>
     public bool TryEnqueue(T value, bool ownsSlot)
     {
-        bool accepted;
-        bool wake = false;
-        lock (_lock)
-        {
-            accepted = !_closed;
-            if (accepted)
-            {
-                _queue.Enqueue(value);
-                wake = ClaimReceiverLocked();
-            }
-        }
-
-        if (!accepted)
+        if (!_queue.TryEnqueue(value, MpscQueue<T>.Closed | MpscQueue<T>.Disposed))
         {
             if (ownsSlot)
             {
@@ -170,11 +177,7 @@ internal sealed partial class MpscChannel<T> : IWaitOwner
             return false;
         }
 
-        if (wake)
-        {
-            WakeReceiver();
-        }
-
+        WakeReceiverIfParkedAndReady();
         return true;
     }
 
@@ -254,6 +257,7 @@ internal sealed partial class MpscChannel<T> : IWaitOwner
                 MpscPermitToken token = _freeTokens ?? new MpscPermitToken();
                 _freeTokens = token.NextFree;
                 token.NextFree = null;
+                // _finished stays clear while a permit is out (it is only set at zero permits).
                 _permits++;
                 return new MpscPermit<T>(this, token, token.Version);
             }
@@ -266,42 +270,33 @@ internal sealed partial class MpscChannel<T> : IWaitOwner
     /// <summary>Consumes a permit: queues the value in the permit's slot (dropped if the receiver is disposed).</summary>
     public void SendWithPermit(MpscPermitToken token, int version, T value)
     {
-        bool wake;
-        bool releaseSlot = false;
+        bool queued;
         lock (_lock)
         {
-            if (!TryRetireLocked(token, version))
+            if (token.Version != version)
             {
                 ThrowHelper.ThrowPermitNotUsable();
             }
 
-            if (_disposed)
-            {
-                releaseSlot = true;
-                wake = ClaimReceiverIfEndedLocked();
-            }
-            else
-            {
-                _queue.Enqueue(value);
-                wake = ClaimReceiverLocked();
-            }
+            // Claim the position before the permit count drops, so _finished cannot be set while this
+            // message is not yet counted in the queue's tail. Close does not refuse it; Dispose does.
+            queued = _queue.TryEnqueue(value, MpscQueue<T>.Disposed);
+            bool retired = TryRetireLocked(token, version);
+            Debug.Assert(retired, "the version was checked above under the same lock");
+            UpdateFinishedLocked();
         }
 
-        if (releaseSlot)
+        if (!queued)
         {
             _slots!.Release(1);
         }
 
-        if (wake)
-        {
-            WakeReceiver();
-        }
+        WakeReceiverIfParkedAndReady();
     }
 
     /// <summary>Returns an unused permit's slot; a stale or default permit does nothing.</summary>
     public void ReleasePermit(MpscPermitToken token, int version)
     {
-        bool wake;
         lock (_lock)
         {
             if (!TryRetireLocked(token, version))
@@ -309,14 +304,11 @@ internal sealed partial class MpscChannel<T> : IWaitOwner
                 return;
             }
 
-            wake = ClaimReceiverIfEndedLocked();
+            UpdateFinishedLocked();
         }
 
         _slots!.Release(1);
-        if (wake)
-        {
-            WakeReceiver();
-        }
+        WakeReceiverIfParkedAndReady();
     }
 
     private bool TryRetireLocked(MpscPermitToken token, int version)
@@ -337,12 +329,26 @@ internal sealed partial class MpscChannel<T> : IWaitOwner
 
     // ---- closing -------------------------------------------------------------------------------
 
+    /// <summary>
+    /// Sets <c>_finished</c> once no handle can claim a new position any more. The caller then calls
+    /// <see cref="WakeReceiverIfParkedAndReady"/> after releasing the lock.
+    /// </summary>
+    private void UpdateFinishedLocked()
+    {
+        Debug.Assert(_lock.IsHeldByCurrentThread, "the handle counts are read under the lock");
+        if (_finished == 0 && _permits == 0 && (_senders == 0 || _closed))
+        {
+            Debug.Assert(_senders == 0 || _queue.IsSealed, "Close seals the queue before the stream can finish");
+            // Full fence before the caller reads _recvState (pairs with the exchange in BeginWait, Dekker);
+            // release for the receiver's Volatile.Read in HasEnded, which then reads the final tail.
+            Interlocked.Exchange(ref _finished, 1);
+        }
+    }
+
     /// <summary>Closes the receiving side; with <paramref name="dispose"/> the queued messages are dropped too.</summary>
     public void Close(bool dispose)
     {
         WaitNode? closedWaiters;
-        bool wake;
-        int dropped = 0;
         bool closeSlots;
         lock (_lock)
         {
@@ -352,16 +358,12 @@ internal sealed partial class MpscChannel<T> : IWaitOwner
             }
 
             closeSlots = !_closed;
-            _closed = true;
-            if (dispose)
-            {
-                _disposed = true;
-                dropped = _queue.Count;
-                _queue.Clear();
-            }
-
+            // Snapshot readers only (IsReceiverClosed); the seal below is what refuses sends.
+            Volatile.Write(ref _closed, true);
+            _queue.Seal(dispose ? MpscQueue<T>.Closed | MpscQueue<T>.Disposed : MpscQueue<T>.Closed);
+            _disposed = dispose;
             closedWaiters = _closedWaiters.DrainLocked();
-            wake = ClaimReceiverIfEndedLocked();
+            UpdateFinishedLocked();
         }
 
         if (closeSlots)
@@ -369,17 +371,20 @@ internal sealed partial class MpscChannel<T> : IWaitOwner
             _slots?.Close();
         }
 
-        if (dropped > 0)
+        // The consumer side is the receiver's: drop the queue here only when no receive is in flight
+        // (a pending receive may still take the message that woke it; later ones throw ObjectDisposed).
+        if (dispose && _recvWait.IsIdle)
         {
-            // Keeps Capacity honest for a sender that looks after the receiver is gone.
-            _slots?.Release(dropped);
+            int dropped = _queue.Drain();
+            if (dropped > 0)
+            {
+                // Keeps Capacity honest for a sender that looks after the receiver is gone.
+                _slots?.Release(dropped);
+            }
         }
 
         SyncWaiter.CompleteChain(closedWaiters, true);
-        if (wake)
-        {
-            WakeReceiver();
-        }
+        WakeReceiverIfParkedAndReady();
     }
 
     public ValueTask ClosedAsync(string? file, int line, string? member, CancellationToken cancellationToken)
