@@ -187,6 +187,71 @@ public sealed class MpscStressTests
     }
 
     [Fact]
+    public void CloseRacingSends_EveryAcceptedSendArrives_EndIsFinal()
+    {
+        // Sends are lock-free: Close seals the queue atomically with the position claims, so a send that
+        // returned true is received and nothing arrives after the receiver saw the end.
+        const int Producers = 4;
+        int rounds = Scale(200, 3_000);
+        using Runtime runtime = Rt.Build(RuntimeFlavor.MultiThread);
+        Rt.Run(runtime, async () =>
+        {
+            for (int round = 0; round < rounds; round++)
+            {
+                var (tx, rx) = Mpsc.Unbounded<int>();
+                int accepted = 0;
+                var producers = new List<JoinHandle>();
+                using (tx)
+                {
+                    for (int p = 0; p < Producers; p++)
+                    {
+                        UnboundedSender<int> mine = tx.Clone();
+                        producers.Add(SpindleTask.Spawn(async () =>
+                        {
+                            using (mine)
+                            {
+                                for (int i = 0; mine.Send(i); i++)
+                                {
+                                    Interlocked.Increment(ref accepted);
+                                    if (i % 16 == 0)
+                                    {
+                                        await SpindleTask.YieldAsync();
+                                    }
+                                }
+                            }
+                        }));
+                    }
+                }
+
+                int received = 0;
+                while (true)
+                {
+                    if (received == 50)
+                    {
+                        ThreadPool.UnsafeQueueUserWorkItem(static r => r.Close(), rx, preferLocal: false);
+                    }
+
+                    if (!(await rx.RecvAsync()).HasValue)
+                    {
+                        break;
+                    }
+
+                    received++;
+                }
+
+                Assert.Equal(TryRecvStatus.Closed, rx.TryRecv(out _));
+                foreach (JoinHandle producer in producers)
+                {
+                    await producer;
+                }
+
+                Assert.Equal(TryRecvStatus.Closed, rx.TryRecv(out _));
+                Assert.Equal(Volatile.Read(ref accepted), received);
+            }
+        });
+    }
+
+    [Fact]
     public void SendersCancelledWhileWaiting_OnlyCompletedSendsArrive_NoCapacityLost()
     {
         const int Producers = 4;
