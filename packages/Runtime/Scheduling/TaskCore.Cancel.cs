@@ -10,6 +10,12 @@ namespace Spindle.Scheduling;
 /// <summary>Abort, the task's cancellation token, timeout scopes and the leaves the task waits on.</summary>
 internal abstract partial class TaskCore
 {
+    /// <summary>
+    /// The leaf the task waits on when no timeout scope is open — the common case — registered and
+    /// removed with one CAS each instead of the lock. Scoped or additional leaves go to the locked
+    /// fields below. Abort reads this slot too; timeouts never need it (it lies in no scope).
+    /// </summary>
+    private ILeaf? _fastLeaf;
     private ILeaf? _leaf;
     private TimeoutScope? _leafScope;
     private List<(ILeaf Leaf, TimeoutScope? Scope)>? _moreLeaves;
@@ -52,9 +58,14 @@ internal abstract partial class TaskCore
     /// <summary>What the task waits on now (the first registered leaf), for listings.</summary>
     public LeafInfo? DescribeWait()
     {
-        EnterLock();
-        ILeaf? leaf = _leaf;
-        ExitLock();
+        ILeaf? leaf = Volatile.Read(ref _fastLeaf);
+        if (leaf is null)
+        {
+            EnterLock();
+            leaf = _leaf;
+            ExitLock();
+        }
+
         try
         {
             return leaf?.Describe();
@@ -92,6 +103,13 @@ internal abstract partial class TaskCore
     public void AddWaitingLeaf(ILeaf leaf)
     {
         TimeoutScope? scope = ActiveScopes > 0 ? TimeoutScope.Current : null;
+        // Full fence either way before the abort check below (pairs with Abort's state change, then its read of the slot).
+        if (scope is null && Interlocked.CompareExchange(ref _fastLeaf, leaf, null) is null)
+        {
+            CancelIfAlreadyRequested(leaf, scope: null);
+            return;
+        }
+
         EnterLock();
         if (_leaf is null)
         {
@@ -104,8 +122,12 @@ internal abstract partial class TaskCore
         }
 
         ExitLock();
+        CancelIfAlreadyRequested(leaf, scope);
+    }
 
-        // Abort or a timeout may have fired between the leaf's check and this registration.
+    /// <summary>Abort or a timeout may have fired between the leaf's check and its registration.</summary>
+    private void CancelIfAlreadyRequested(ILeaf leaf, TimeoutScope? scope)
+    {
         if (IsAbortRequested)
         {
             leaf.TryCancelWaitOf(this, AbortedException());
@@ -118,6 +140,12 @@ internal abstract partial class TaskCore
 
     public void RemoveWaitingLeaf(ILeaf leaf)
     {
+        // A leaf registered in the fast slot leaves it with one CAS; any other goes through the lock.
+        if (ReferenceEquals(Volatile.Read(ref _fastLeaf), leaf) && ReferenceEquals(Interlocked.CompareExchange(ref _fastLeaf, null, leaf), leaf))
+        {
+            return;
+        }
+
         EnterLock();
         if (ReferenceEquals(_leaf, leaf))
         {
@@ -177,6 +205,8 @@ internal abstract partial class TaskCore
     {
         List<ILeaf>? victims = null;
         ILeaf? single = null;
+        // Abort ends the scope-less wait too (after its state change: pairs with AddWaitingLeaf's CAS-then-check).
+        ILeaf? fast = scope is null ? Volatile.Read(ref _fastLeaf) : null;
         EnterLock();
         if (_leaf is not null && (scope is null || (_leafScope is not null && _leafScope.IsWithin(scope))))
         {
@@ -197,6 +227,7 @@ internal abstract partial class TaskCore
         ExitLock();
 
         // Outside the lock: cancelling completes the leaf, which re-enters RemoveWaitingLeaf.
+        fast?.TryCancelWaitOf(this, error);
         single?.TryCancelWaitOf(this, error);
         if (victims is not null)
         {
