@@ -20,8 +20,9 @@ namespace Spindle.Sync;
 /// </para>
 /// <para><b>Thread safety:</b> one receive at a time (<see cref="RecvAsync"/>, <see cref="RecvManyAsync(IList{T}, int, CancellationToken, string?, int, string?)"/>,
 /// <see cref="TryRecv"/>, <see cref="BlockingRecv"/>); starting a second one while the first is pending
-/// throws <see cref="InvalidOperationException"/>. <see cref="Close"/>, <see cref="Dispose"/> and the
-/// properties may be used from anywhere.</para>
+/// throws <see cref="InvalidOperationException"/>. <see cref="Close"/> and the properties may be used
+/// from anywhere. <see cref="Dispose"/> drops the queued messages, so, as usual in .NET, it must not run
+/// at the same time as a receive on another thread (a pending <see cref="RecvAsync"/> is fine).</para>
 /// </remarks>
 public sealed class MpscReceiver<T> : IDisposable
 {
