@@ -1,29 +1,19 @@
-using System;
-using System.Diagnostics;
-using System.Threading;
-using System.Threading.Tasks.Sources;
-using Spindle.Diagnostics;
-using Spindle.Internal;
-using Spindle.Scheduling;
-
 namespace Spindle.Sync;
 
 /// <summary>
 /// A watch receiver's seen version and its embedded wait: the <see cref="WaitNode"/> queued in the
-/// channel while it waits for a change and the <see cref="IValueTaskSource{TResult}"/> behind
+/// channel while it waits for a change and the <c>IValueTaskSource</c> behind
 /// <see cref="WatchReceiver{T}.ChangedAsync"/>, so a wait allocates nothing. The public
 /// <see cref="WatchReceiver{T}"/> wraps it because a public type cannot derive from the internal
 /// <see cref="WaitNode"/>.
 /// </summary>
 /// <remarks>
-/// <see cref="Seen"/>, <see cref="IsDisposed"/> and the queue links are read and written under the
+/// <see cref="Seen"/>, <c>IsDisposed</c> and the queue links are read and written under the
 /// channel's lock. Whoever unlinks the cursor completes it (see <see cref="WaitNode"/>).
 /// </remarks>
-internal sealed class WatchCursor<T> : WaitNode, ILeaf, IValueTaskSource<bool>
+internal sealed class WatchCursor<T> : ChannelCursor<bool>
 {
     private readonly WatchChannel<T> _channel;
-    // Mutable struct: never readonly.
-    private LeafWait _wait;
 
     public WatchCursor(WatchChannel<T> channel) => _channel = channel;
 
@@ -32,70 +22,11 @@ internal sealed class WatchCursor<T> : WaitNode, ILeaf, IValueTaskSource<bool>
     /// <summary>The version this receiver has seen (under the channel's lock; -1 after MarkChanged).</summary>
     public long Seen { get; set; }
 
-    /// <summary>Set once by the receiver's dispose (under the channel's lock).</summary>
-    public bool IsDisposed { get; set; }
+    protected override string Kind => "watch.changed";
 
-    /// <summary>No wait is pending or unconsumed.</summary>
-    public bool IsIdle => _wait.IsIdle;
+    protected override bool RemoveFromChannel() => _channel.RemoveWaiter(this);
 
-    /// <summary>Starts the wait; under the channel's lock, then queue, then <see cref="RegisterCancellation"/>.</summary>
-    public short BeginLocked(string? file, int line, string? member) => _wait.Begin(this, file, line, member, default);
+    protected override string DescribeResource() => _channel.DescribeCursor(this);
 
-    public void RegisterCancellation(CancellationToken cancellationToken) => _wait.RegisterCancellation(this, cancellationToken);
-
-    /// <summary>Completes the wait; only the one who unlinked the cursor calls this, outside the channel's lock.</summary>
-    public void Complete()
-    {
-        Debug.Assert(!IsQueued, "a queued receiver was completed");
-        bool won = _wait.TryComplete(this, null);
-        Debug.Assert(won, "the unlinker of a receiver must be its only completer");
-    }
-
-    /// <summary>Completes every cursor of a chain drained from the channel's queue (linked through Next).</summary>
-    public static void CompleteChain(WaitNode? chain)
-    {
-        while (chain is not null)
-        {
-            // Read the link first: a completed receiver may queue itself again at once from another thread.
-            WaitNode? next = chain.Next;
-            chain.Next = null;
-            ((WatchCursor<T>)chain).Complete();
-            chain = next;
-        }
-    }
-
-    public override bool TryCancelWait(Exception error) =>
-        _channel.RemoveWaiter(this) && _wait.TryComplete(this, error);
-
-    // A receiver may be awaited by one task after another: a stale abort of the earlier task must not end the later wait.
-    bool ILeaf.TryCancelWaitOf(TaskCore task, Exception error) =>
-        ReferenceEquals(_wait.WaitingTask, task) && TryCancelWait(error);
-
-    public override LeafInfo Describe() => _wait.Describe("watch.changed", _channel.DescribeCursor(this));
-
-    public ValueTaskSourceStatus GetStatus(short token) => _wait.GetStatus(token);
-
-    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _wait.OnCompleted(this, continuation, state, token, flags);
-
-    public bool GetResult(short token)
-    {
-        ValueTaskSourceStatus status = _wait.GetStatus(token);
-        if (status == ValueTaskSourceStatus.Pending)
-        {
-            // Premature or repeated: refuse without touching the wait in flight.
-            ThrowHelper.ThrowBadToken();
-        }
-
-        if (status != ValueTaskSourceStatus.Succeeded)
-        {
-            // Cancelled or aborted: throws and returns the wait to idle; the seen version did not move.
-            _wait.GetResult(token);
-        }
-
-        // Read before the wait goes idle, so no MarkUnchanged can slip in between the wake and the read.
-        bool changed = _channel.TakeChangeAfterWake(this);
-        _wait.GetResult(token);
-        return changed;
-    }
+    protected override bool TakeAfterWake() => _channel.TakeChangeAfterWake(this);
 }

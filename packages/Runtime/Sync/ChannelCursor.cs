@@ -1,0 +1,105 @@
+using System;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks.Sources;
+using Spindle.Diagnostics;
+using Spindle.Internal;
+using Spindle.Scheduling;
+
+namespace Spindle.Sync;
+
+/// <summary>
+/// A receiver of a fan-out channel (broadcast, watch) with its embedded wait: the
+/// <see cref="WaitNode"/> queued in the channel while the receiver waits, and the
+/// <see cref="IValueTaskSource{TResult}"/> behind its receive, so a wait allocates nothing. The public
+/// receivers wrap it because a public type cannot derive from the internal <see cref="WaitNode"/>.
+/// </summary>
+/// <remarks>
+/// The subclass's position, <see cref="IsDisposed"/> and the queue links are read and written under
+/// the channel's lock. The wait follows <see cref="WaitNode"/>'s rule: whoever unlinks the cursor
+/// completes it.
+/// </remarks>
+/// <typeparam name="TResult">What a completed wait hands out.</typeparam>
+internal abstract class ChannelCursor<TResult> : WaitNode, ILeaf, IValueTaskSource<TResult>
+{
+    // Mutable struct: never readonly.
+    private LeafWait _wait;
+
+    /// <summary>Set once by the receiver's dispose (under the channel's lock).</summary>
+    public bool IsDisposed { get; set; }
+
+    /// <summary>No wait is pending or unconsumed.</summary>
+    public bool IsIdle => _wait.IsIdle;
+
+    /// <summary>Leaf kind for listings, e.g. <c>broadcast.recv</c>.</summary>
+    protected abstract string Kind { get; }
+
+    /// <summary>Starts the wait; under the channel's lock, then queue, then <see cref="RegisterCancellation"/>.</summary>
+    public short BeginLocked(string? file, int line, string? member) => _wait.Begin(this, file, line, member, default);
+
+    public void RegisterCancellation(CancellationToken cancellationToken) => _wait.RegisterCancellation(this, cancellationToken);
+
+    /// <summary>Completes the wait; only the one who unlinked the cursor calls this, outside the channel's lock.</summary>
+    public void Complete()
+    {
+        Debug.Assert(!IsQueued, "a queued receiver was completed");
+        bool won = _wait.TryComplete(this, null);
+        Debug.Assert(won, "the unlinker of a receiver must be its only completer");
+    }
+
+    /// <summary>Completes every cursor of a chain drained from the channel's queue (linked through Next).</summary>
+    public static void CompleteChain(WaitNode? chain)
+    {
+        while (chain is not null)
+        {
+            // Read the link first: a completed receiver may queue itself again at once from another thread.
+            WaitNode? next = chain.Next;
+            chain.Next = null;
+            ((ChannelCursor<TResult>)chain).Complete();
+            chain = next;
+        }
+    }
+
+    /// <summary>Unlinks the cursor from its channel's queue under the channel's lock; false if a completer took it first.</summary>
+    protected abstract bool RemoveFromChannel();
+
+    /// <summary>Resource text for listings (called outside any lock).</summary>
+    protected abstract string DescribeResource();
+
+    /// <summary>Takes what the wake-up was for, under the channel's lock, before the wait goes idle.</summary>
+    protected abstract TResult TakeAfterWake();
+
+    public override bool TryCancelWait(Exception error) => RemoveFromChannel() && _wait.TryComplete(this, error);
+
+    // A receiver may be awaited by one task after another: a stale abort of the earlier task must not end the later wait.
+    bool ILeaf.TryCancelWaitOf(TaskCore task, Exception error) =>
+        ReferenceEquals(_wait.WaitingTask, task) && TryCancelWait(error);
+
+    public override LeafInfo Describe() => _wait.Describe(Kind, DescribeResource());
+
+    public ValueTaskSourceStatus GetStatus(short token) => _wait.GetStatus(token);
+
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _wait.OnCompleted(this, continuation, state, token, flags);
+
+    public TResult GetResult(short token)
+    {
+        ValueTaskSourceStatus status = _wait.GetStatus(token);
+        if (status == ValueTaskSourceStatus.Pending)
+        {
+            // Premature or repeated: refuse without touching the wait in flight.
+            ThrowHelper.ThrowBadToken();
+        }
+
+        if (status != ValueTaskSourceStatus.Succeeded)
+        {
+            // Cancelled or aborted: throws and returns the wait to idle; the cursor did not move.
+            _wait.GetResult(token);
+        }
+
+        // Read before the wait goes idle, so no TryRecv/MarkUnchanged can slip in between the wake and the read.
+        TResult result = TakeAfterWake();
+        _wait.GetResult(token);
+        return result;
+    }
+}
