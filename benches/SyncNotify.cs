@@ -60,6 +60,14 @@ public class SyncNotify : SyncRuntime
         };
     }
 
+    /// <summary>Both flavours: on the current-thread runtime the hop never crosses threads, which separates the primitive's own cost from cross-worker wake-ups.</summary>
+    [Params(RuntimeFlavor.MultiThread, RuntimeFlavor.CurrentThread)]
+    public RuntimeFlavor Flavor { get; set; }
+
+    protected override Runtime BuildRuntime() => Flavor == RuntimeFlavor.CurrentThread
+        ? RuntimeBuilder.CreateCurrentThread().Build()
+        : base.BuildRuntime();
+
     [Benchmark(Baseline = true)]
     public void TaskCompletionSource() => Runtime.BlockOn(_tcsRoot);
 

@@ -16,7 +16,7 @@ public abstract class SyncRuntime
     [GlobalSetup]
     public void SetupRuntime()
     {
-        Runtime = RuntimeBuilder.CreateMultiThread().WorkerThreads(2).Build();
+        Runtime = BuildRuntime();
         Setup();
     }
 
@@ -26,6 +26,9 @@ public abstract class SyncRuntime
         Cleanup();
         Runtime.Dispose();
     }
+
+    /// <summary>The runtime for the class: multi-thread with 2 workers unless a class measures both flavours.</summary>
+    protected virtual Runtime BuildRuntime() => RuntimeBuilder.CreateMultiThread().WorkerThreads(2).Build();
 
     /// <summary>Per-class setup after the runtime is built (channels, receivers).</summary>
     protected virtual void Setup()
