@@ -28,4 +28,19 @@ public static class Waiting
             await SpindleTask.YieldAsync();
         }
     }
+
+    /// <summary>Yields until <paramref name="condition"/> holds; fails after <see cref="Rt.Bound"/>.</summary>
+    public static async Task UntilAsync(Func<bool> condition)
+    {
+        DateTime deadline = DateTime.UtcNow + Rt.Bound;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"the awaited condition did not hold within {Rt.Bound}");
+            }
+
+            await SpindleTask.YieldAsync();
+        }
+    }
 }

@@ -7,14 +7,6 @@ public sealed class AsyncBarrierTests
 {
     private const int RaceIterations = 200;
 
-    private static async Task UntilAsync(Func<bool> condition)
-    {
-        while (!condition())
-        {
-            await SpindleTask.YieldAsync();
-        }
-    }
-
     [Fact]
     public void Constructor_NoParticipants_Throws()
     {
@@ -154,7 +146,7 @@ public sealed class AsyncBarrierTests
         {
             var barrier = new AsyncBarrier(2);
             JoinHandle aborted = SpindleTask.Spawn(async () => await barrier.WaitAsync());
-            await UntilAsync(() => barrier.ArrivedCount == 1);
+            await Waiting.UntilAsync(() => barrier.ArrivedCount == 1);
             aborted.Abort();
             await Assert.ThrowsAsync<TaskAbortedException>(async () => await aborted);
             Assert.Equal(0, barrier.ArrivedCount);

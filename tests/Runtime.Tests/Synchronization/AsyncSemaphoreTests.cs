@@ -307,4 +307,44 @@ public sealed class AsyncSemaphoreTests
         Assert.InRange(acquired, 1, 128);
         Assert.Equal(1, available);
     }
+
+    [Fact]
+    public void PermitValueSemantics_ToStrings_AndExceptionConstructors()
+    {
+        var semaphore = new AsyncSemaphore(3);
+        Assert.True(semaphore.TryAcquireMany(2, out SemaphorePermit two));
+        SemaphorePermit copy = two;
+        Assert.True(two == copy);
+        Assert.True(two.Equals((object)copy));
+        Assert.Equal(two.GetHashCode(), copy.GetHashCode());
+        Assert.True(two != default);
+        Assert.False(two.Equals("2"));
+        Assert.Equal("SemaphorePermit(2)", two.ToString());
+        Assert.Equal("AsyncSemaphore(1 available)", semaphore.ToString());
+        two.Dispose();
+        default(SemaphorePermit).Dispose();
+        Assert.Equal(3, semaphore.AvailablePermits);
+        semaphore.Close();
+        Assert.Equal("AsyncSemaphore(3 available, closed)", semaphore.ToString());
+
+        Assert.Contains("Close", new SemaphoreClosedException().Message, StringComparison.Ordinal);
+        Assert.Equal("custom", new SemaphoreClosedException("custom").Message);
+        var inner = new InvalidOperationException("cause");
+        Assert.Same(inner, new SemaphoreClosedException("wrapped", inner).InnerException);
+    }
+
+    [Fact]
+    public void LockToStrings_SayWhatIsHeld()
+    {
+        var mutex = new AsyncMutex<int>(0);
+        Assert.Equal("AsyncMutex<Int32>(unlocked)", mutex.ToString());
+        Assert.True(mutex.TryLock(out AsyncMutexGuard<int> guard));
+        Assert.Equal("AsyncMutex<Int32>(locked)", mutex.ToString());
+        guard.Dispose();
+
+        var rw = new AsyncRwLock<string>("x", maxReaders: 3);
+        Assert.True(rw.TryRead(out AsyncRwLockReadGuard<string> read));
+        Assert.Equal("AsyncRwLock<String>(2 of 3 read permits free)", rw.ToString());
+        read.Dispose();
+    }
 }

@@ -5,16 +5,28 @@ namespace SpindleTests.Synchronization;
 /// <summary>Notify contract on both schedulers: permit, FIFO/LIFO, broadcast, cancellation races, listings, allocations.</summary>
 public sealed class NotifyTests
 {
+    /// <summary>Spawns <paramref name="count"/> tasks that wait on <paramref name="notify"/>, one at a time so they queue in order; each returned task completes when its waiter was woken.</summary>
+    private static async Task<List<Task>> QueueWaitersAsync(Notify notify, int count)
+    {
+        var woken = new List<Task>();
+        for (int i = 0; i < count; i++)
+        {
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _ = SpindleTask.Spawn(async () =>
+            {
+                await notify.NotifiedAsync();
+                done.SetResult();
+            });
+            woken.Add(done.Task);
+            int queued = i + 1;
+            await Waiting.UntilAsync(() => notify.WaiterCount == queued);
+        }
+
+        return woken;
+    }
+
     /// <summary>Iterations of each race: enough to hit both orders many times on 2 cores, bounded so the suite stays quick.</summary>
     private const int RaceIterations = 200;
-
-    private static async Task UntilAsync(Func<bool> condition)
-    {
-        while (!condition())
-        {
-            await SpindleTask.YieldAsync();
-        }
-    }
 
     [Theory]
     [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
@@ -50,19 +62,7 @@ public sealed class NotifyTests
         Rt.Run(runtime, async () =>
         {
             var notify = new Notify();
-            var woken = new List<Task>();
-            for (int i = 0; i < 4; i++)
-            {
-                var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _ = SpindleTask.Spawn(async () =>
-                {
-                    await notify.NotifiedAsync();
-                    done.SetResult();
-                });
-                woken.Add(done.Task);
-                int queued = i + 1;
-                await UntilAsync(() => notify.WaiterCount == queued);
-            }
+            List<Task> woken = await QueueWaitersAsync(notify, 4);
 
             for (int i = 0; i < 4; i++)
             {
@@ -83,19 +83,7 @@ public sealed class NotifyTests
         Rt.Run(runtime, async () =>
         {
             var notify = new Notify();
-            var woken = new List<Task>();
-            for (int i = 0; i < 3; i++)
-            {
-                var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _ = SpindleTask.Spawn(async () =>
-                {
-                    await notify.NotifiedAsync();
-                    done.SetResult();
-                });
-                woken.Add(done.Task);
-                int queued = i + 1;
-                await UntilAsync(() => notify.WaiterCount == queued);
-            }
+            List<Task> woken = await QueueWaitersAsync(notify, 3);
 
             for (int i = 2; i >= 0; i--)
             {
@@ -123,7 +111,7 @@ public sealed class NotifyTests
                 handles.Add(SpindleTask.Spawn(async () => await notify.NotifiedAsync()));
             }
 
-            await UntilAsync(() => notify.WaiterCount == 5);
+            await Waiting.UntilAsync(() => notify.WaiterCount == 5);
             notify.NotifyWaiters();
             foreach (JoinHandle handle in handles)
             {
@@ -210,7 +198,7 @@ public sealed class NotifyTests
                     finallyRan = true;
                 }
             });
-            await UntilAsync(() => notify.WaiterCount == 1);
+            await Waiting.UntilAsync(() => notify.WaiterCount == 1);
             waiter.Abort();
             await Assert.ThrowsAsync<TaskAbortedException>(async () => await waiter);
             Assert.True(finallyRan);
@@ -243,9 +231,9 @@ public sealed class NotifyTests
                         return false;
                     }
                 });
-                await UntilAsync(() => notify.WaiterCount == 1);
+                await Waiting.UntilAsync(() => notify.WaiterCount == 1);
                 JoinHandle second = SpindleTask.Spawn(async () => await notify.NotifiedAsync());
-                await UntilAsync(() => notify.WaiterCount == 2);
+                await Waiting.UntilAsync(() => notify.WaiterCount == 2);
 
                 await Race.RunAsync(cts.Cancel, notify.NotifyOne);
 
@@ -280,9 +268,9 @@ public sealed class NotifyTests
                     await notify.NotifiedAsync();
                     Volatile.Write(ref got, 1);
                 });
-                await UntilAsync(() => notify.WaiterCount == 1);
+                await Waiting.UntilAsync(() => notify.WaiterCount == 1);
                 JoinHandle second = SpindleTask.Spawn(async () => await notify.NotifiedAsync());
-                await UntilAsync(() => notify.WaiterCount == 2);
+                await Waiting.UntilAsync(() => notify.WaiterCount == 2);
 
                 await Race.RunAsync(first.Abort, notify.NotifyOne);
 
@@ -325,7 +313,7 @@ public sealed class NotifyTests
                 }
             });
             // On one thread the spinner can only be suspended in the forced yield, holding the permit it took.
-            await UntilAsync(() => rounds > Spindle.Internal.Coop.Budget);
+            await Waiting.UntilAsync(() => rounds > Spindle.Internal.Coop.Budget);
             Assert.False(notify.HasPermit);
             int before = rounds;
             spinner.Abort();

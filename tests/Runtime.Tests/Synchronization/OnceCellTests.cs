@@ -5,15 +5,20 @@ namespace SpindleTests.Synchronization;
 /// <summary>OnceCell contract on both schedulers: one initializer, hand-over on failure and cancellation, TrySet, listings, allocations.</summary>
 public sealed class OnceCellTests
 {
-    private const int RaceIterations = 100;
-
-    private static async Task UntilAsync(Func<bool> condition)
+    /// <summary>Spawns a task whose GetOrInitAsync runs <paramref name="body"/> as the initializer; returns once the initializer has started.</summary>
+    private static async Task<JoinHandle<T>> StartInitializerAsync<T>(OnceCell<T> cell, Func<Task<T>> body)
     {
-        while (!condition())
+        int started = 0;
+        JoinHandle<T> handle = SpindleTask.Spawn(async () => await cell.GetOrInitAsync(async () =>
         {
-            await SpindleTask.YieldAsync();
-        }
+            Volatile.Write(ref started, 1);
+            return await body();
+        }));
+        await Waiting.UntilAsync(() => Volatile.Read(ref started) == 1);
+        return handle;
     }
+
+    private const int RaceIterations = 100;
 
     [Theory]
     [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
@@ -33,13 +38,13 @@ public sealed class OnceCellTests
             };
             var callers = new List<JoinHandle<string>>();
             callers.Add(SpindleTask.Spawn(async () => await cell.GetOrInitAsync(init)));
-            await UntilAsync(() => Volatile.Read(ref runs) == 1);
+            await Waiting.UntilAsync(() => Volatile.Read(ref runs) == 1);
             for (int i = 0; i < 5; i++)
             {
                 callers.Add(SpindleTask.Spawn(async () => await cell.GetOrInitAsync(init)));
             }
 
-            await UntilAsync(() => cell.WaiterCount == 5);
+            await Waiting.UntilAsync(() => cell.WaiterCount == 5);
             Assert.False(cell.IsInitialized);
             gate.SetResult();
             foreach (JoinHandle<string> caller in callers)
@@ -63,18 +68,15 @@ public sealed class OnceCellTests
         {
             var cell = new OnceCell<int>();
             var failing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            int started = 0;
-            JoinHandle<int> first = SpindleTask.Spawn(async () => await cell.GetOrInitAsync(async () =>
+            JoinHandle<int> first = await StartInitializerAsync(cell, async () =>
             {
-                Volatile.Write(ref started, 1);
                 await failing.Task;
                 throw new InvalidDataException("first initializer failed");
-            }));
-            await UntilAsync(() => Volatile.Read(ref started) == 1);
+            });
             JoinHandle<int> second = SpindleTask.Spawn(async () => await cell.GetOrInitAsync(static () => ValueTask.FromResult(2)));
-            await UntilAsync(() => cell.WaiterCount == 1);
+            await Waiting.UntilAsync(() => cell.WaiterCount == 1);
             JoinHandle<int> third = SpindleTask.Spawn(async () => await cell.GetOrInitAsync(static () => ValueTask.FromResult(3)));
-            await UntilAsync(() => cell.WaiterCount == 2);
+            await Waiting.UntilAsync(() => cell.WaiterCount == 2);
 
             failing.SetResult();
             await Assert.ThrowsAsync<InvalidDataException>(() => Rt.Within(first.AsTask()));
@@ -94,15 +96,12 @@ public sealed class OnceCellTests
             var cell = new OnceCell<int>();
             using var cts = new CancellationTokenSource();
             var never = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-            int started = 0;
-            JoinHandle<int> first = SpindleTask.Spawn(async () => await cell.GetOrInitAsync(async () =>
+            JoinHandle<int> first = await StartInitializerAsync(cell, async () =>
             {
-                Volatile.Write(ref started, 1);
                 return await never.Task.WaitAsync(cts.Token);
-            }));
-            await UntilAsync(() => Volatile.Read(ref started) == 1);
+            });
             JoinHandle<int> second = SpindleTask.Spawn(async () => await cell.GetOrInitAsync(static () => ValueTask.FromResult(7)));
-            await UntilAsync(() => cell.WaiterCount == 1);
+            await Waiting.UntilAsync(() => cell.WaiterCount == 1);
 
             await cts.CancelAsync();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Rt.Within(first.AsTask()));
@@ -120,16 +119,13 @@ public sealed class OnceCellTests
         {
             var cell = new OnceCell<int>();
             var notify = new Notify();
-            int started = 0;
-            JoinHandle<int> first = SpindleTask.Spawn(async () => await cell.GetOrInitAsync(async () =>
+            JoinHandle<int> first = await StartInitializerAsync(cell, async () =>
             {
-                Volatile.Write(ref started, 1);
                 await notify.NotifiedAsync();
                 return 1;
-            }));
-            await UntilAsync(() => Volatile.Read(ref started) == 1);
+            });
             JoinHandle<int> second = SpindleTask.Spawn(async () => await cell.GetOrInitAsync(static () => ValueTask.FromResult(2)));
-            await UntilAsync(() => cell.WaiterCount == 1);
+            await Waiting.UntilAsync(() => cell.WaiterCount == 1);
 
             first.Abort();
             await Assert.ThrowsAsync<TaskAbortedException>(() => Rt.Within(first.AsTask()));
@@ -148,19 +144,16 @@ public sealed class OnceCellTests
         {
             var cell = new OnceCell<int>();
             var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            int started = 0;
-            JoinHandle<int> first = SpindleTask.Spawn(async () => await cell.GetOrInitAsync(async () =>
+            JoinHandle<int> first = await StartInitializerAsync(cell, async () =>
             {
-                Volatile.Write(ref started, 1);
                 await gate.Task;
                 return 1;
-            }));
-            await UntilAsync(() => Volatile.Read(ref started) == 1);
+            });
 
             using var cts = new CancellationTokenSource();
             Task<int> byToken = cell.GetOrInitAsync(static () => ValueTask.FromResult(2), cts.Token).AsTask();
             JoinHandle<int> byAbort = SpindleTask.Spawn(async () => await cell.GetOrInitAsync(static () => ValueTask.FromResult(3)));
-            await UntilAsync(() => cell.WaiterCount == 2);
+            await Waiting.UntilAsync(() => cell.WaiterCount == 2);
             await cts.CancelAsync();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => byToken);
             byAbort.Abort();
@@ -184,17 +177,14 @@ public sealed class OnceCellTests
             {
                 var cell = new OnceCell<int>();
                 var failing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                int started = 0;
-                JoinHandle<int> first = SpindleTask.Spawn(async () => await cell.GetOrInitAsync(async () =>
+                JoinHandle<int> first = await StartInitializerAsync(cell, async () =>
                 {
-                    Volatile.Write(ref started, 1);
                     await failing.Task;
                     throw new InvalidDataException("first initializer failed");
-                }));
-                await UntilAsync(() => Volatile.Read(ref started) == 1);
+                });
                 using var cts = new CancellationTokenSource();
                 Task<int> second = cell.GetOrInitAsync(static () => ValueTask.FromResult(2), cts.Token).AsTask();
-                await UntilAsync(() => cell.WaiterCount == 1);
+                await Waiting.UntilAsync(() => cell.WaiterCount == 1);
 
                 await Race.RunAsync(cts.Cancel, failing.SetResult);
                 await Assert.ThrowsAsync<InvalidDataException>(() => Rt.Within(first.AsTask()));
@@ -230,14 +220,11 @@ public sealed class OnceCellTests
 
             var busy = new OnceCell<string>();
             var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            int started = 0;
-            JoinHandle<string> initializing = SpindleTask.Spawn(async () => await busy.GetOrInitAsync(async () =>
+            JoinHandle<string> initializing = await StartInitializerAsync(busy, async () =>
             {
-                Volatile.Write(ref started, 1);
                 await gate.Task;
                 return "init";
-            }));
-            await UntilAsync(() => Volatile.Read(ref started) == 1);
+            });
             Assert.False(busy.TrySet("set"), "TrySet must refuse while an initializer runs");
             gate.SetResult();
             Assert.Equal("init", await Rt.Within(initializing.AsTask()));
@@ -352,5 +339,16 @@ public sealed class OnceCellTests
             }
         });
         Assert.Equal(0, perCall);
+    }
+
+    [Fact]
+    public void GetOrInitAsync_NullInitializer_ThrowsAndLeavesTheCellUsable()
+    {
+        var cell = new OnceCell<int>();
+        Assert.Throws<ArgumentNullException>(() => cell.GetOrInitAsync(null!));
+        Assert.Throws<ArgumentNullException>(() => cell.GetOrInitAsync<int>(null!, 1));
+        Assert.False(cell.IsInitialized);
+        Assert.True(cell.TrySet(5));
+        Assert.Equal(5, cell.Value);
     }
 }

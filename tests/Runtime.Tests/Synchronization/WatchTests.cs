@@ -526,4 +526,19 @@ public sealed class WatchTests
         rx.Dispose();
         tx.Dispose();
     }
+
+    [Fact]
+    public void NullDelegates_Throw_AndChangeNothing()
+    {
+        var (sender, receiver) = Watch.Create(1);
+        using (sender)
+        using (receiver)
+        {
+            Assert.Throws<ArgumentNullException>(() => receiver.WaitForAsync(null!));
+            Assert.Throws<ArgumentNullException>(() => sender.SendModify(null!));
+            Assert.Throws<ArgumentNullException>(() => sender.SendIfModified(null!));
+            Assert.False(receiver.HasChanged);
+            Assert.Equal(1, receiver.Borrow().Value);
+        }
+    }
 }
