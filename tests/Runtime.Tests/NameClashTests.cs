@@ -35,6 +35,8 @@ public sealed class NameClashTests
             typeof(MpscReceiver<int>), typeof(MpscPermit<int>), typeof(RecvResult<int>), typeof(TrySendStatus), typeof(TryRecvStatus),
             typeof(Oneshot), typeof(OneshotSender<int>), typeof(OneshotReceiver<int>),
             typeof(Watch), typeof(WatchSender<int>), typeof(WatchReceiver<int>), typeof(WatchRef<int>), typeof(WatchUpdater<int>), typeof(WatchModifier<int>),
+            typeof(Interest), typeof(Ready), typeof(ReadyEvent), typeof(IoBackend), typeof(IoRegistration), typeof(IoOperation<int>),
+            typeof(IoAttempt<int, int>), typeof(AsyncFd), typeof(AsyncFdReadyGuard),
         ];
         // Keep the list complete: it must name every exported type.
         Type[] exported = typeof(Runtime).Assembly.GetExportedTypes().Where(t => !t.IsNested).ToArray();

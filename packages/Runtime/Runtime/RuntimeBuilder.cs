@@ -131,6 +131,25 @@ public sealed class RuntimeBuilder
         return this;
     }
 
+    /// <summary>
+    /// Chooses the I/O driver's readiness backend. Default: <see cref="IO.IoBackend.Auto"/> (epoll on
+    /// Linux, the portable backend elsewhere). Forcing <see cref="IO.IoBackend.Portable"/> on Linux runs
+    /// the code other operating systems use, e.g. to test it.
+    /// </summary>
+    /// <param name="backend">The backend.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="backend"/> is not a defined value.</exception>
+    public RuntimeBuilder IoBackend(IO.IoBackend backend)
+    {
+        if (!Enum.IsDefined(backend))
+        {
+            throw new ArgumentOutOfRangeException(nameof(backend), backend, "Pass IoBackend.Auto, IoBackend.Epoll or IoBackend.Portable.");
+        }
+
+        _options.IoBackend = backend;
+        return this;
+    }
+
     /// <summary>Enables time and I/O.</summary>
     /// <returns>This builder.</returns>
     public RuntimeBuilder EnableAll() => EnableTime().EnableIo();

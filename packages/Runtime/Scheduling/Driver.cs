@@ -10,29 +10,46 @@ namespace Spindle.Scheduling;
 /// to the next timer instead of sleeping (auto-advance).
 /// </summary>
 /// <remarks>
-/// Only one thread parks here at a time (the scheduler guarantees it). The I/O driver of
-/// DESIGN.md §4 replaces the monitor wait with <c>epoll_wait</c> and the pulse with an eventfd write.
-/// Unpark sets <see cref="_notified"/> under the monitor, so an unpark that lands before the park
-/// starts makes the park return at once: no lost wake-up.
+/// Only one thread parks here at a time (the scheduler guarantees it). With the I/O driver the wait
+/// is the backend's poll (<c>epoll_wait</c>) and the unpark its wake (an eventfd write); without it,
+/// a monitor wait and pulse. Either way an unpark that lands before the park starts makes the park
+/// return at once: no lost wake-up. With I/O, <see cref="_sleeping"/> and <see cref="_ioNotified"/>
+/// pair like Dekker's flags (each side writes its own with a full fence, then reads the other's),
+/// so an unpark costs the wake system call only while the parker may really be blocked.
 /// </remarks>
 internal sealed class Driver
 {
     private readonly object _gate = new();
     private readonly TimeDriver _time;
     private readonly RuntimeClock _clock;
+    private readonly IO.IoDriver? _io;
     private bool _notified;
+    private int _ioNotified;
+    private int _sleeping;
 
-    public Driver(TimeDriver time)
+    public Driver(TimeDriver time, IO.IoDriver? io = null)
     {
         _time = time;
         _clock = time.Clock;
+        _io = io;
         _time.DeadlineAdvanced = Unpark;
     }
 
     public TimeDriver Time => _time;
 
-    /// <summary>Fires due timers without blocking (periodic maintenance). Returns how many fired.</summary>
-    public int Poll() => _time.ProcessExpired();
+    /// <summary>The I/O driver, or null when the runtime was built without I/O.</summary>
+    public IO.IoDriver? Io => _io;
+
+    /// <summary>Dispatches ready I/O and fires due timers without blocking (periodic maintenance). Returns how many fired.</summary>
+    public int Poll()
+    {
+        if (_io is not null && !_io.IsShutdown)
+        {
+            _io.Poll(0);
+        }
+
+        return _time.ProcessExpired();
+    }
 
     /// <summary>
     /// Parks until unparked or the next timer is due, then fires due timers.
@@ -51,6 +68,12 @@ internal sealed class Driver
         {
             if (_clock.IsPaused)
             {
+                // Ready I/O comes first: time jumps only when nothing at all is left to do.
+                if (_io is not null && !_io.IsShutdown && _io.Poll(0) > 0)
+                {
+                    return;
+                }
+
                 if (isIdle())
                 {
                     _clock.AdvanceTo(deadline);
@@ -77,21 +100,59 @@ internal sealed class Driver
             timeoutMs = maxWaitMs;
         }
 
-        lock (_gate)
+        if (_io is not null)
         {
-            if (!_notified)
+            ParkIo(timeoutMs);
+        }
+        else
+        {
+            lock (_gate)
             {
-                Monitor.Wait(_gate, timeoutMs);
-            }
+                if (!_notified)
+                {
+                    Monitor.Wait(_gate, timeoutMs);
+                }
 
-            _notified = false;
+                _notified = false;
+            }
         }
 
         _time.ProcessExpired();
     }
 
+    private void ParkIo(int timeoutMs)
+    {
+        Interlocked.Exchange(ref _sleeping, 1);
+        if (Interlocked.Exchange(ref _ioNotified, 0) != 0)
+        {
+            // Unparked already: just collect what is ready.
+            timeoutMs = 0;
+        }
+
+        if (_io!.IsShutdown)
+        {
+            Volatile.Write(ref _sleeping, 0);
+            return;
+        }
+
+        _io.Poll(timeoutMs);
+        // A notification left set makes the next park look once without blocking: harmless, never lost.
+        Volatile.Write(ref _sleeping, 0);
+    }
+
     public void Unpark()
     {
+        if (_io is not null)
+        {
+            Interlocked.Exchange(ref _ioNotified, 1);
+            if (Volatile.Read(ref _sleeping) != 0)
+            {
+                _io.Wake();
+            }
+
+            return;
+        }
+
         lock (_gate)
         {
             _notified = true;

@@ -42,7 +42,7 @@ internal sealed class RuntimeCore
         int workers = options.Flavor == RuntimeFlavor.CurrentThread ? 1 : options.WorkerThreads;
         Clock = new RuntimeClock(options.StartPaused);
         Time = new TimeDriver(Clock);
-        Driver = new Driver(Time);
+        Driver = new Driver(Time, options.EnableIo ? IO.IoDriver.Create(options.IoBackend) : null);
         Registry = new TaskRegistry(workers);
         Metrics = new RuntimeStats(workers);
         Blocking = new BlockingPool(this, options.MaxBlockingThreads, options.BlockingKeepAlive, options.ThreadNamePrefix + "-blocking");
@@ -158,6 +158,13 @@ internal sealed class RuntimeCore
         TimeSpan left = timeout - deadline.Elapsed;
         Flavor.Stop(left > TimeSpan.Zero ? left : TimeSpan.Zero);
         Blocking.Shutdown();
+
+        // Whatever still waits for readiness (code outside tasks, tasks stuck elsewhere) wakes with the shutdown error.
+        if (Driver.Io is IO.IoDriver io)
+        {
+            io.Shutdown();
+            io.Dispose();
+        }
 
         List<TaskCore> stuck = Registry.Snapshot();
         var report = new List<TaskInfo>(stuck.Count);

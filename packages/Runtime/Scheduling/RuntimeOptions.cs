@@ -26,6 +26,8 @@ internal sealed class RuntimeOptions
 
     public bool EnableIo { get; set; } = true;
 
+    public IO.IoBackend IoBackend { get; set; }
+
     public bool StartPaused { get; set; }
 
     public bool EnablePollTimeHistogram { get; set; }
