@@ -67,7 +67,7 @@ public sealed class AsyncFd : IDisposable, IWaitResult<AsyncFdReadyGuard>
 
         Handle = handle;
         _ownsHandle = ownsHandle;
-        _registration = IoRegistration.Register(handle, runtime);
+        _registration = IoRegistration.RegisterHandle(handle, runtime);
     }
 
     /// <summary>The registered descriptor.</summary>

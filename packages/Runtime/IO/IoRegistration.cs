@@ -71,7 +71,7 @@ public sealed class IoRegistration : IDisposable
         return new IoRegistration(core, driver.Register(socket, null, Describe(socket)));
     }
 
-    internal static IoRegistration Register(System.Runtime.InteropServices.SafeHandle handle, RuntimeHandle runtime)
+    internal static IoRegistration RegisterHandle(System.Runtime.InteropServices.SafeHandle handle, RuntimeHandle runtime)
     {
         RuntimeCore core = runtime.Core;
         IoDriver driver = core.Driver.Io ?? throw ThrowHelper.NoIoDriver();
