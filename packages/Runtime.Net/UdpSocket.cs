@@ -421,8 +421,8 @@ public sealed class UdpSocket : IDisposable
     /// <exception cref="SocketException">An OS error other than "would block".</exception>
     public bool TryReceiveFrom(Span<byte> buffer, out UdpReceiveFromResult result)
     {
-        bool done = _core.TryReceiveFrom(buffer, SocketFlags.None, _template, out int count, out EndPoint remote);
-        result = done ? new UdpReceiveFromResult(count, (IPEndPoint)remote) : default;
+        bool done = _core.TryReceiveFrom(buffer, SocketFlags.None, out int count, out SocketAddress remote);
+        result = done ? Result(count, remote) : default;
         return done;
     }
 
@@ -434,13 +434,23 @@ public sealed class UdpSocket : IDisposable
 
     private ValueTask<UdpReceiveFromResult> ReceiveFromCore(Memory<byte> buffer, SocketFlags flags, string? file, int line, string? member, CancellationToken cancellationToken)
     {
-        ValueTask<(int Count, EndPoint Remote)> receive = _core.ReceiveFromAsync(buffer, flags, _template, file, line, member, cancellationToken);
-        return receive.IsCompletedSuccessfully ? new ValueTask<UdpReceiveFromResult>(Result(receive.Result)) : AwaitResult(receive);
+        ValueTask<(int Count, SocketAddress Remote)> receive = _core.ReceiveFromAsync(buffer, flags, file, line, member, cancellationToken);
+        if (receive.IsCompletedSuccessfully)
+        {
+            (int count, SocketAddress remote) = receive.Result;
+            return new ValueTask<UdpReceiveFromResult>(Result(count, remote));
+        }
 
-        static async ValueTask<UdpReceiveFromResult> AwaitResult(ValueTask<(int Count, EndPoint Remote)> receive) => Result(await receive.ConfigureAwait(false));
+        return AwaitResult(this, receive);
 
-        static UdpReceiveFromResult Result((int Count, EndPoint Remote) r) => new(r.Count, (IPEndPoint)r.Remote);
+        static async ValueTask<UdpReceiveFromResult> AwaitResult(UdpSocket self, ValueTask<(int Count, SocketAddress Remote)> receive)
+        {
+            (int count, SocketAddress remote) = await receive.ConfigureAwait(false);
+            return self.Result(count, remote);
+        }
     }
+
+    private UdpReceiveFromResult Result(int count, SocketAddress remote) => new(count, (IPEndPoint)_template.Create(remote));
 
     private void CheckRemote(IPEndPoint remoteEndPoint)
     {

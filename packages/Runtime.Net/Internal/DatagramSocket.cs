@@ -8,7 +8,7 @@ using Spindle.IO;
 namespace Spindle.Net.Internal;
 
 /// <summary>
-/// The engine under <see cref="UdpSocket"/> and <c>UnixDatagram</c>: a non-blocking datagram
+/// The engine under <see cref="UdpSocket"/> and <see cref="UnixDatagram"/>: a non-blocking datagram
 /// socket registered with the I/O driver, whose operations any number of tasks may run at once.
 /// </summary>
 /// <remarks>
@@ -85,14 +85,14 @@ internal sealed class DatagramSocket
             file, line, member, cancellationToken);
     }
 
-    public ValueTask<(int Count, EndPoint Remote)> ReceiveFromAsync(Memory<byte> buffer, SocketFlags flags, EndPoint template,
+    public ValueTask<(int Count, SocketAddress Remote)> ReceiveFromAsync(Memory<byte> buffer, SocketFlags flags,
         string? file, int line, string? member, CancellationToken cancellationToken)
     {
         ThrowIfClosed();
-        return SharedIo.RunAsync(_registration, Interest.Readable, (this, buffer, flags, template),
-            static ((DatagramSocket Self, Memory<byte> Buffer, SocketFlags Flags, EndPoint Template) s, out (int, EndPoint) r) =>
+        return SharedIo.RunAsync(_registration, Interest.Readable, (this, buffer, flags),
+            static ((DatagramSocket Self, Memory<byte> Buffer, SocketFlags Flags) s, out (int, SocketAddress) r) =>
             {
-                bool done = s.Self.AttemptReceiveFrom(s.Buffer.Span, s.Flags, s.Template, out int n, out EndPoint remote);
+                bool done = s.Self.AttemptReceiveFrom(s.Buffer.Span, s.Flags, out int n, out SocketAddress remote);
                 r = (n, remote);
                 return done;
             },
@@ -141,16 +141,16 @@ internal sealed class DatagramSocket
         return AttemptSendTo(buffer, remote, out count) || Clear(ready);
     }
 
-    public bool TryReceiveFrom(Span<byte> buffer, SocketFlags flags, EndPoint template, out int count, out EndPoint remote)
+    public bool TryReceiveFrom(Span<byte> buffer, SocketFlags flags, out int count, out SocketAddress remote)
     {
         if (!Snapshot(Interest.Readable, out ReadyEvent ready))
         {
             count = 0;
-            remote = template;
+            remote = null!;
             return false;
         }
 
-        return AttemptReceiveFrom(buffer, flags, template, out count, out remote) || Clear(ready);
+        return AttemptReceiveFrom(buffer, flags, out count, out remote) || Clear(ready);
     }
 
     /// <summary>Runs a socket call that cannot block (an option, bind, connect), reporting OS errors with <paramref name="operation"/>.</summary>
@@ -237,12 +237,14 @@ internal sealed class DatagramSocket
         }
     }
 
-    private bool AttemptReceiveFrom(Span<byte> buffer, SocketFlags flags, EndPoint template, out int count, out EndPoint remote)
+    private bool AttemptReceiveFrom(Span<byte> buffer, SocketFlags flags, out int count, out SocketAddress remote)
     {
-        remote = template;
+        // A fresh address per attempt: concurrent receivers must not share one. ReceiveFrom sets its Size
+        // to the length the kernel reported, which is how an unnamed Unix sender shows (family only).
+        remote = new SocketAddress(_socket.AddressFamily, SocketAddress.GetMaximumAddressSize(_socket.AddressFamily));
         try
         {
-            count = _socket.ReceiveFrom(buffer, flags, ref remote);
+            count = _socket.ReceiveFrom(buffer, flags, remote);
             return true;
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
