@@ -3,7 +3,7 @@ using System.Net;
 
 namespace Spindle.Net;
 
-/// <summary>What <see cref="UdpSocket.ReceiveFromAsync"/> and <see cref="UdpSocket.PeekFromAsync"/> report: the datagram's size and sender.</summary>
+/// <summary>What <see cref="UdpSocket.ReceiveFromAsync"/> and <see cref="UdpSocket.PeekFromAsync"/> report: the number of bytes copied and the sender.</summary>
 public readonly struct UdpReceiveFromResult : IEquatable<UdpReceiveFromResult>
 {
     /// <summary>Creates a result.</summary>

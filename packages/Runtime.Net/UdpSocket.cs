@@ -20,9 +20,9 @@ namespace Spindle.Net;
 /// within a datagram. There is no split into halves because none is needed.
 /// </para>
 /// <para>
-/// <b>Datagram size:</b> a datagram larger than the receive buffer is discarded by the kernel and the
-/// receive fails with <see cref="SocketException"/> <see cref="SocketError.MessageSize"/> (as with
-/// .NET's own sockets). Use a 65,507-byte buffer (IPv4 maximum payload) when sizes are unknown.
+/// <b>Datagram size:</b> a datagram larger than the receive buffer is truncated to the buffer and
+/// the rest is discarded (as with <c>recvfrom</c> on Linux); the count returned is what was copied.
+/// Use a 65,507-byte buffer (IPv4 maximum payload) when sizes are unknown.
 /// </para>
 /// <para>
 /// <b>Errors:</b> OS errors surface as <see cref="SocketException"/> whose <see cref="SocketException.SocketErrorCode"/>
@@ -278,9 +278,9 @@ public sealed class UdpSocket : IDisposable
     /// <param name="callerFilePath">Filled in by the compiler.</param>
     /// <param name="callerLineNumber">Filled in by the compiler.</param>
     /// <param name="callerMemberName">Filled in by the compiler.</param>
-    /// <returns>The datagram's size.</returns>
+    /// <returns>The number of bytes copied (a datagram longer than the buffer is truncated).</returns>
     /// <exception cref="ObjectDisposedException">The socket was or becomes disposed.</exception>
-    /// <exception cref="SocketException">The datagram did not fit (<see cref="SocketError.MessageSize"/>), the peer refused (<see cref="SocketError.ConnectionRefused"/>), or another OS error.</exception>
+    /// <exception cref="SocketException">The peer refused (<see cref="SocketError.ConnectionRefused"/>), or another OS error.</exception>
     /// <remarks>
     /// <para><b>Cancellation:</b> cancel safe: a receive cancelled (token or task abort) while waiting took no datagram; the next receive gets it.</para>
     /// <para><b>Thread safety:</b> many tasks may receive at once; each datagram goes to one of them.</para>
@@ -295,7 +295,7 @@ public sealed class UdpSocket : IDisposable
     /// <param name="callerFilePath">Filled in by the compiler.</param>
     /// <param name="callerLineNumber">Filled in by the compiler.</param>
     /// <param name="callerMemberName">Filled in by the compiler.</param>
-    /// <returns>The datagram's size.</returns>
+    /// <returns>The number of bytes copied (a datagram longer than the buffer is truncated).</returns>
     /// <exception cref="ObjectDisposedException">The socket was or becomes disposed.</exception>
     /// <exception cref="SocketException">An OS error.</exception>
     /// <remarks>
@@ -335,9 +335,9 @@ public sealed class UdpSocket : IDisposable
     /// <param name="callerFilePath">Filled in by the compiler.</param>
     /// <param name="callerLineNumber">Filled in by the compiler.</param>
     /// <param name="callerMemberName">Filled in by the compiler.</param>
-    /// <returns>The datagram's size and its sender.</returns>
+    /// <returns>The number of bytes copied (a longer datagram is truncated) and the sender.</returns>
     /// <exception cref="ObjectDisposedException">The socket was or becomes disposed.</exception>
-    /// <exception cref="SocketException">The datagram did not fit (<see cref="SocketError.MessageSize"/>) or another OS error.</exception>
+    /// <exception cref="SocketException">An OS error.</exception>
     /// <remarks>
     /// <para><b>Cancellation:</b> cancel safe: a receive cancelled (token or task abort) while waiting took no datagram.</para>
     /// <para><b>Thread safety:</b> many tasks may receive at once; each datagram goes to one of them.</para>
@@ -352,7 +352,7 @@ public sealed class UdpSocket : IDisposable
     /// <param name="callerFilePath">Filled in by the compiler.</param>
     /// <param name="callerLineNumber">Filled in by the compiler.</param>
     /// <param name="callerMemberName">Filled in by the compiler.</param>
-    /// <returns>The datagram's size and its sender.</returns>
+    /// <returns>The number of bytes copied (a longer datagram is truncated) and the sender.</returns>
     /// <exception cref="ObjectDisposedException">The socket was or becomes disposed.</exception>
     /// <exception cref="SocketException">An OS error.</exception>
     /// <remarks>
@@ -392,7 +392,7 @@ public sealed class UdpSocket : IDisposable
 
     /// <summary>Receives one datagram from the connected peer if one is queued; never waits.</summary>
     /// <param name="buffer">Where the datagram goes.</param>
-    /// <param name="count">The datagram's size.</param>
+    /// <param name="count">The number of bytes copied (a longer datagram is truncated).</param>
     /// <returns>True when a datagram was received; false when none is queued (the readiness is cleared).</returns>
     /// <exception cref="ObjectDisposedException">The socket was disposed.</exception>
     /// <exception cref="SocketException">An OS error other than "would block".</exception>
@@ -415,7 +415,7 @@ public sealed class UdpSocket : IDisposable
 
     /// <summary>Receives one datagram from any sender if one is queued; never waits.</summary>
     /// <param name="buffer">Where the datagram goes.</param>
-    /// <param name="result">The datagram's size and sender, when received.</param>
+    /// <param name="result">The number of bytes copied and the sender, when received.</param>
     /// <returns>True when a datagram was received; false when none is queued (the readiness is cleared).</returns>
     /// <exception cref="ObjectDisposedException">The socket was disposed.</exception>
     /// <exception cref="SocketException">An OS error other than "would block".</exception>

@@ -31,8 +31,8 @@ namespace Spindle.Net;
 /// </para>
 /// <para>
 /// <b>Shared access:</b> every operation may be awaited from many tasks at once (DESIGN.md §5); each
-/// datagram goes whole to exactly one receiver. A datagram larger than the receive buffer is discarded
-/// and the receive fails with <see cref="SocketError.MessageSize"/>.
+/// datagram goes whole to exactly one receiver. A datagram larger than the receive buffer is truncated
+/// to the buffer and the rest is discarded.
 /// </para>
 /// <para>
 /// <b>Errors:</b> OS errors surface as <see cref="SocketException"/> carrying the OS error, with a
@@ -227,9 +227,9 @@ public sealed class UnixDatagram : IDisposable
     /// <param name="callerFilePath">Filled in by the compiler.</param>
     /// <param name="callerLineNumber">Filled in by the compiler.</param>
     /// <param name="callerMemberName">Filled in by the compiler.</param>
-    /// <returns>The datagram's size.</returns>
+    /// <returns>The number of bytes copied (a datagram longer than the buffer is truncated).</returns>
     /// <exception cref="ObjectDisposedException">The socket was or becomes disposed.</exception>
-    /// <exception cref="SocketException">The datagram did not fit (<see cref="SocketError.MessageSize"/>) or another OS error.</exception>
+    /// <exception cref="SocketException">An OS error.</exception>
     /// <remarks>
     /// <para><b>Cancellation:</b> cancel safe: a receive cancelled (token or task abort) while waiting took no datagram.</para>
     /// <para><b>Thread safety:</b> many tasks may receive at once; each datagram goes to one of them.</para>
@@ -264,9 +264,9 @@ public sealed class UnixDatagram : IDisposable
     /// <param name="callerFilePath">Filled in by the compiler.</param>
     /// <param name="callerLineNumber">Filled in by the compiler.</param>
     /// <param name="callerMemberName">Filled in by the compiler.</param>
-    /// <returns>The datagram's size and the sender's path (null when the sender is unnamed).</returns>
+    /// <returns>The number of bytes copied (a longer datagram is truncated) and the sender's path (null when the sender is unnamed).</returns>
     /// <exception cref="ObjectDisposedException">The socket was or becomes disposed.</exception>
-    /// <exception cref="SocketException">The datagram did not fit (<see cref="SocketError.MessageSize"/>) or another OS error.</exception>
+    /// <exception cref="SocketException">An OS error.</exception>
     /// <remarks>
     /// <para><b>Cancellation:</b> cancel safe: a receive cancelled (token or task abort) while waiting took no datagram.</para>
     /// <para><b>Thread safety:</b> many tasks may receive at once; each datagram goes to one of them.</para>
@@ -309,7 +309,7 @@ public sealed class UnixDatagram : IDisposable
 
     /// <summary>Receives one datagram if one is queued; never waits.</summary>
     /// <param name="buffer">Where the datagram goes.</param>
-    /// <param name="count">The datagram's size.</param>
+    /// <param name="count">The number of bytes copied (a longer datagram is truncated).</param>
     /// <returns>True when a datagram was received; false when none is queued (the readiness is cleared).</returns>
     /// <exception cref="ObjectDisposedException">The socket was disposed.</exception>
     /// <exception cref="SocketException">An OS error other than "would block".</exception>
@@ -328,7 +328,7 @@ public sealed class UnixDatagram : IDisposable
 
     /// <summary>Receives one datagram and its sender's path if one is queued; never waits.</summary>
     /// <param name="buffer">Where the datagram goes.</param>
-    /// <param name="result">The datagram's size and sender, when received.</param>
+    /// <param name="result">The number of bytes copied and the sender, when received.</param>
     /// <returns>True when a datagram was received; false when none is queued (the readiness is cleared).</returns>
     /// <exception cref="ObjectDisposedException">The socket was disposed.</exception>
     /// <exception cref="SocketException">An OS error other than "would block".</exception>

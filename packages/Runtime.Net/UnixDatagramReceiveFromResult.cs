@@ -2,7 +2,7 @@ using System;
 
 namespace Spindle.Net;
 
-/// <summary>What <see cref="UnixDatagram.ReceiveFromAsync"/> reports: the datagram's size and the sender's path.</summary>
+/// <summary>What <see cref="UnixDatagram.ReceiveFromAsync"/> reports: the number of bytes copied and the sender's path.</summary>
 public readonly struct UnixDatagramReceiveFromResult : IEquatable<UnixDatagramReceiveFromResult>
 {
     /// <summary>Creates a result.</summary>

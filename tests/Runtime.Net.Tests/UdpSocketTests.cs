@@ -392,4 +392,26 @@ public sealed class UdpSocketTests
             Assert.Equal(3, back.Receive(buffer));
         });
     }
+
+    [Theory]
+    [MemberData(nameof(NetRt.Matrix), MemberType = typeof(NetRt))]
+    public void Receive_DatagramLargerThanBuffer_IsTruncatedAndTheRestDropped(RuntimeFlavor flavor, IoBackend backend)
+    {
+        NetRt.Run(flavor, backend, async () =>
+        {
+            using UdpSocket a = UdpSocket.Bind(AnyLoopback);
+            using UdpSocket b = UdpSocket.Bind(AnyLoopback);
+            await a.SendToAsync(Bytes("too long for four"), b.LocalEndPoint);
+            await a.SendToAsync(Bytes("connected, too"), b.LocalEndPoint);
+            await a.SendToAsync(Bytes("next"), b.LocalEndPoint);
+            byte[] small = new byte[4];
+            UdpReceiveFromResult r = await b.ReceiveFromAsync(small);
+            Assert.Equal("too ", Text(small, r.Count));
+            b.Connect(a.LocalEndPoint);
+            Assert.Equal(4, await b.ReceiveAsync(small));
+            Assert.Equal("conn", Text(small, 4));
+            byte[] large = new byte[64];
+            Assert.Equal("next", Text(large, await b.ReceiveAsync(large)));
+        });
+    }
 }
