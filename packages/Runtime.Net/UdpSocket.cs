@@ -128,9 +128,11 @@ public sealed class UdpSocket : IDisposable
     /// <remarks><para><b>Thread safety:</b> pending operations on this object fail with <see cref="ObjectDisposedException"/>.</para></remarks>
     public Socket IntoSocket() => _core.Detach();
 
-    /// <summary>Gets the local address the socket is bound to.</summary>
+    /// <summary>Gets the local address the socket is bound to (after a send, the one the OS picked).</summary>
     /// <exception cref="ObjectDisposedException">The socket was disposed.</exception>
-    public IPEndPoint LocalEndPoint => _core.Call(static s => (IPEndPoint?)s.LocalEndPoint ?? throw NetErrors.Create(SocketError.InvalidArgument, "local address of unbound socket"), "get local address of");
+    /// <exception cref="InvalidOperationException">The socket came from <see cref="FromSocket"/> unbound and has not sent yet.</exception>
+    public IPEndPoint LocalEndPoint => _core.Call(static s => (IPEndPoint?)s.LocalEndPoint
+        ?? throw new InvalidOperationException("The UDP socket is not bound yet: bind the Socket before FromSocket, or send a datagram first."), "get local address of");
 
     /// <summary>Gets the peer set by <see cref="Connect"/>, or null when the socket is not connected.</summary>
     /// <exception cref="ObjectDisposedException">The socket was disposed.</exception>

@@ -341,6 +341,11 @@ public sealed class UdpSocketTests
         {
             Assert.Throws<ArgumentNullException>(() => UdpSocket.Bind(null!));
             Assert.Throws<ArgumentNullException>(() => UdpSocket.FromSocket(null!));
+            using (UdpSocket unbound = UdpSocket.FromSocket(new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp)))
+            {
+                Assert.Throws<InvalidOperationException>(() => unbound.LocalEndPoint);
+            }
+
             using (var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
             {
                 Assert.Throws<ArgumentException>(() => UdpSocket.FromSocket(tcp));

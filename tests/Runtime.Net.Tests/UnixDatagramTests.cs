@@ -212,7 +212,7 @@ public sealed class UnixDatagramTests
             socket.Dispose();
             Assert.False(File.Exists(path));
 
-            // A stale file (here: one handed back through IntoSocket and closed by hand elsewhere) is the caller's to delete.
+            // A stale file (say, left by a crashed process) still blocks Bind; deleting it is the caller's call.
             File.WriteAllText(path, "");
             try
             {
