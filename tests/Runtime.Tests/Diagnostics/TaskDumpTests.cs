@@ -214,3 +214,167 @@ public sealed class TaskDumpTests
         });
     }
 }
+
+/// <summary>Task dumps through pooled ValueTask boxes, async iterators, Task.WhenAll, and beside busy tasks.</summary>
+public sealed class TaskDumpShapesTests
+{
+    private static int LineOf(string marker, [CallerFilePath] string file = "")
+    {
+        string[] lines = File.ReadAllLines(file);
+        int index = Array.FindIndex(lines, l => l.TrimEnd().EndsWith("// @" + marker, StringComparison.Ordinal));
+        Assert.True(index >= 0, $"marker @{marker} not found");
+        return index + 1;
+    }
+
+    private static void AssertFrame(TaskDumpFrame frame, string method, string marker, string context)
+    {
+        Assert.True(method == frame.Method, $"expected {method}, got {frame.Method}\n{context}");
+        Assert.Equal("TaskDumpTests.cs", Path.GetFileName(frame.FilePath));
+        Assert.True(LineOf(marker) == frame.LineNumber, $"expected line {LineOf(marker)} for {method}\n{context}");
+    }
+
+    private static async Task<TaskDumpEntry> DumpOfParkedAsync(Runtime runtime, long id)
+    {
+        await Waiting.UntilParkedAsync(runtime, id);
+        TaskDump dump = await runtime.Handle.DumpAsync();
+        return dump.Tasks.Single(t => t.Task.Id == id);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<int> PooledAsync(Notify notify)
+    {
+        await notify.NotifiedAsync(); // @pooled
+        return 2;
+    }
+
+    private static async Task<int> CallsPooledAsync(Notify notify)
+    {
+        return await PooledAsync(notify); // @callsPooled
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void DumpAsync_PoolingValueTaskBuilder_WalksThroughThePooledBox(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            var notify = new Notify();
+            JoinHandle<int> task = RuntimeHandle.Current.Spawn(() => CallsPooledAsync(notify));
+
+            TaskDumpEntry entry = await DumpOfParkedAsync(runtime, task.Id);
+
+            Assert.True(entry.Frames.Count == 2, entry.ToString());
+            AssertFrame(entry.Frames[0], "TaskDumpShapesTests.CallsPooledAsync", "callsPooled", entry.ToString());
+            AssertFrame(entry.Frames[1], "TaskDumpShapesTests.PooledAsync", "pooled", entry.ToString());
+            Assert.Equal("notify", entry.WaitingOn?.Kind);
+
+            notify.NotifyOne();
+            Assert.Equal(2, await task);
+        });
+    }
+
+    private static async IAsyncEnumerable<int> TicksAsync(Notify notify)
+    {
+        yield return 1;
+        await notify.NotifiedAsync(); // @iterator
+        yield return 2;
+    }
+
+    private static async Task<int> SumAsync(Notify notify)
+    {
+        int sum = 0;
+        await foreach (int tick in TicksAsync(notify)) // @foreach
+        {
+            sum += tick;
+        }
+
+        return sum;
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void DumpAsync_AsyncIterator_ShowsTheIteratorFrame(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            var notify = new Notify();
+            JoinHandle<int> task = RuntimeHandle.Current.Spawn(() => SumAsync(notify));
+
+            TaskDumpEntry entry = await DumpOfParkedAsync(runtime, task.Id);
+
+            Assert.True(entry.Frames.Count == 2, entry.ToString());
+            AssertFrame(entry.Frames[0], "TaskDumpShapesTests.SumAsync", "foreach", entry.ToString());
+            AssertFrame(entry.Frames[1], "TaskDumpShapesTests.TicksAsync", "iterator", entry.ToString());
+            Assert.Equal("notify", entry.WaitingOn?.Kind);
+
+            notify.NotifyOne();
+            Assert.Equal(3, await task);
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void DumpAsync_TaskWhenAll_SaysItCannotDescend(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            JoinHandle task = RuntimeHandle.Current.Spawn(async () =>
+            {
+                await Task.WhenAll(gate.Task, gate.Task); // @whenAll
+            });
+            await Waiting.UntilAsync(() => runtime.Handle.GetTasks().Any(t => t.Id == task.Id && t.State == TaskState.Idle && t.PollCount > 0));
+
+            TaskDumpEntry entry = (await runtime.Handle.DumpAsync()).Tasks.Single(t => t.Task.Id == task.Id);
+
+            TaskDumpFrame frame = Assert.Single(entry.Frames);
+            AssertFrame(frame, "TaskDumpShapesTests.DumpAsync_TaskWhenAll_SaysItCannotDescend.lambda", "whenAll", entry.ToString());
+            Assert.Equal("foreign", entry.WaitingOn?.Kind);
+            Assert.StartsWith("Task.WhenAll (cannot descend)", entry.WaitingOn?.Resource, StringComparison.Ordinal);
+
+            gate.SetResult();
+            await task;
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void DumpAsync_OtherTasksBusy_StillWalksTheParkedTaskExactly(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            var stop = new CancellationTokenSource();
+            var busy = new List<JoinHandle>();
+            for (int i = 0; i < 4; i++)
+            {
+                busy.Add(RuntimeHandle.Current.Spawn(async () =>
+                {
+                    while (!stop.IsCancellationRequested)
+                    {
+                        await SpindleTask.YieldAsync();
+                    }
+                }));
+            }
+
+            var notify = new Notify();
+            JoinHandle<int> parked = RuntimeHandle.Current.Spawn(() => CallsPooledAsync(notify));
+            TaskDumpEntry entry = await DumpOfParkedAsync(runtime, parked.Id);
+            TaskDump dump = await runtime.Handle.DumpAsync();
+            stop.Cancel();
+
+            Assert.True(entry.Frames.Count == 2, entry.ToString());
+            AssertFrame(entry.Frames[1], "TaskDumpShapesTests.PooledAsync", "pooled", entry.ToString());
+            Assert.All(dump.Tasks, t => Assert.DoesNotContain("walk failed", t.Note ?? "", StringComparison.Ordinal));
+            notify.NotifyOne();
+            await parked;
+            foreach (JoinHandle task in busy)
+            {
+                await task;
+            }
+        });
+    }
+}
