@@ -66,7 +66,7 @@ internal static class AsyncChainWalker
                 }
                 else if (BoxField(current.GetType()) is { } boxField)
                 {
-                    if (current is Task { IsCompleted: true } || (current is IValueTaskSource source && !IsPending(source, token)))
+                    if (current is Task { IsCompleted: true } || (current is IValueTaskSource source && IsBclBox(current) && !IsPending(source, token)))
                     {
                         note = "completed during the dump";
                         return null;
@@ -137,6 +137,9 @@ internal static class AsyncChainWalker
             return null;
         }
     }
+
+    /// <summary>Only the BCL's own boxes are asked for their status: the walker never calls user code.</summary>
+    private static bool IsBclBox(object box) => box.GetType().Namespace == "System.Runtime.CompilerServices";
 
     private static bool IsPending(IValueTaskSource source, short token)
     {

@@ -55,6 +55,7 @@ internal static class AwaitSiteReader
     private static Dictionary<int, AwaitSite>? Read(ModuleDebugData data, MethodDefinitionHandle moveNext)
     {
         MetadataReader pdb = data.Pdb!;
+        MetadataReader metadata = data.Metadata!;
         List<int>? yields = ReadYieldOffsets(pdb, moveNext);
         if (yields is null)
         {
@@ -72,8 +73,8 @@ internal static class AwaitSiteReader
         }
 
         yields.Sort();
-        MethodDefinition method = data.Metadata.GetMethodDefinition(moveNext);
-        ImmutableArray<byte> il = data.Pe.GetMethodBody(method.RelativeVirtualAddress).GetILContent();
+        MethodDefinition method = metadata.GetMethodDefinition(moveNext);
+        ImmutableArray<byte> il = data.Pe!.GetMethodBody(method.RelativeVirtualAddress).GetILContent();
         List<SequencePoint> points = [];
         foreach (SequencePoint point in pdb.GetMethodDebugInformation(moveNext).GetSequencePoints())
         {
@@ -111,7 +112,7 @@ internal static class AwaitSiteReader
                     lastConstant = BitConverter.ToInt32(il.AsSpan(offset, 4));
                     break;
                 case 0x7D: // stfld
-                    string? field = FieldName(data.Metadata, BitConverter.ToInt32(il.AsSpan(offset, 4)));
+                    string? field = FieldName(metadata, BitConverter.ToInt32(il.AsSpan(offset, 4)));
                     if (field == "<>1__state")
                     {
                         openState = lastConstant;
@@ -228,16 +229,17 @@ internal static class AwaitSiteReader
 
     private sealed class ModuleDebugData
     {
-        private ModuleDebugData(PEReader pe, MetadataReader metadata, MetadataReader? pdb)
+        private ModuleDebugData(PEReader? pe, MetadataReader? metadata, MetadataReader? pdb)
         {
             Pe = pe;
             Metadata = metadata;
             Pdb = pdb;
         }
 
-        public PEReader Pe { get; }
+        /// <summary>The module's image; null when there is no PDB (then it is never needed).</summary>
+        public PEReader? Pe { get; }
 
-        public MetadataReader Metadata { get; }
+        public MetadataReader? Metadata { get; }
 
         public MetadataReader? Pdb { get; }
 
@@ -250,25 +252,25 @@ internal static class AwaitSiteReader
                 return Empty();
             }
 
+            // Probe for a PDB over the file first: most modules in a chain without one (the BCL)
+            // are then never read into memory.
+            MetadataReaderProvider? provider;
+            using (FileStream file = File.OpenRead(path))
+            using (var probe = new PEReader(file))
+            {
+                if (!probe.TryOpenAssociatedPortablePdb(path, static p => File.Exists(p) ? new MemoryStream(File.ReadAllBytes(p), writable: false) : null,
+                    out provider, out _) || provider is null)
+                {
+                    return Empty();
+                }
+            }
+
 #pragma warning disable CA2000 // Cached for the module's lifetime; both readers are over in-memory images.
             var pe = new PEReader(System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsImmutableArray(File.ReadAllBytes(path)));
-            MetadataReader? pdb = null;
-            if (pe.TryOpenAssociatedPortablePdb(path, static p => File.Exists(p) ? new MemoryStream(File.ReadAllBytes(p), writable: false) : null,
-                out MetadataReaderProvider? provider, out _) && provider is not null)
-            {
-                pdb = provider.GetMetadataReader();
-            }
 #pragma warning restore CA2000
-
-            return new ModuleDebugData(pe, pe.GetMetadataReader(), pdb);
+            return new ModuleDebugData(pe, pe.GetMetadataReader(), provider.GetMetadataReader());
         }
 
-        private static ModuleDebugData Empty()
-        {
-#pragma warning disable CA2000 // An empty image: nothing to release.
-            var pe = new PEReader(ImmutableArray<byte>.Empty);
-#pragma warning restore CA2000
-            return new ModuleDebugData(pe, null!, null);
-        }
+        private static ModuleDebugData Empty() => new(null, null, null);
     }
 }

@@ -378,3 +378,31 @@ public sealed class TaskDumpShapesTests
         });
     }
 }
+
+/// <summary>Task dumps of a task joining another: the join leaf at the bottom.</summary>
+public sealed class TaskDumpJoinTests
+{
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void DumpAsync_TaskJoiningAnother_EndsInTheJoinLeaf(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            var notify = new Notify();
+            JoinHandle inner = RuntimeHandle.Current.Spawn(async () => await notify.NotifiedAsync());
+            JoinHandle outer = RuntimeHandle.Current.Spawn(async () => await inner, name: "joiner");
+            LeafInfo leaf = await Waiting.UntilParkedAsync(runtime, outer.Id);
+
+            TaskDumpEntry entry = (await runtime.Handle.DumpAsync()).Tasks.Single(t => t.Task.Id == outer.Id);
+
+            TaskDumpFrame frame = Assert.Single(entry.Frames);
+            Assert.Equal("TaskDumpJoinTests.DumpAsync_TaskJoiningAnother_EndsInTheJoinLeaf.lambda", frame.Method);
+            Assert.Equal(leaf.Kind, entry.WaitingOn?.Kind);
+            Assert.Equal(leaf.Resource, entry.WaitingOn?.Resource);
+
+            notify.NotifyOne();
+            await outer;
+        });
+    }
+}
