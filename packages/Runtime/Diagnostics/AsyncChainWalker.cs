@@ -33,24 +33,51 @@ namespace Spindle.Diagnostics;
 /// </remarks>
 internal static class AsyncChainWalker
 {
-    /// <summary>Deeper chains are cut: a guard against cycles through recycled objects.</summary>
-    private const int MaxDepth = 256;
+    /// <summary>Frames per task, over all branches: a guard against cycles through recycled objects and huge fan-outs.</summary>
+    private const int MaxFrames = 1024;
+
+    /// <summary>Children shown per combinator (<c>Task.WhenAll</c> of thousands stays readable).</summary>
+    private const int MaxChildren = 32;
 
     private const BindingFlags InstanceFields = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
 
     private static readonly ConcurrentDictionary<Type, FieldInfo?> s_boxes = new();
     private static readonly ConcurrentDictionary<Type, StateMachineInfo> s_machines = new();
     private static readonly ConcurrentDictionary<Type, AwaiterInfo> s_awaiters = new();
+    private static readonly ConcurrentDictionary<Type, FieldInfo[]> s_children = new();
 
     /// <summary>Walks <paramref name="task"/>'s chain into <paramref name="frames"/>; returns the foreign leaf at the bottom (null for a Spindle leaf or unknown) and a note.</summary>
-    public static LeafInfo? Walk(TaskCore task, List<TaskDumpFrame> frames, out bool spindleLeaf, out string? note)
+    public static LeafInfo? Walk(TaskCore task, List<TaskDumpFrame> frames, out bool spindleLeaf, out string? note, out List<TaskDumpBranch>? branches)
+    {
+        int budget = MaxFrames;
+        object? root;
+        short token;
+        try
+        {
+            root = task.GetRootForDump(out token);
+        }
+#pragma warning disable CA1031 // See WalkFrom.
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
+            spindleLeaf = false;
+            branches = null;
+            note = "walk failed: " + error.GetType().Name;
+            return null;
+        }
+
+        return WalkFrom(root, token, frames, ref budget, out spindleLeaf, out note, out branches);
+    }
+
+    private static LeafInfo? WalkFrom(object? current, short token, List<TaskDumpFrame> frames, ref int budget,
+        out bool spindleLeaf, out string? note, out List<TaskDumpBranch>? branches)
     {
         spindleLeaf = false;
         note = null;
+        branches = null;
         try
         {
-            object? current = task.GetRootForDump(out short token);
-            for (int depth = 0; depth < MaxDepth; depth++)
+            while (budget-- > 0)
             {
                 if (current is null)
                 {
@@ -79,11 +106,14 @@ internal static class AsyncChainWalker
                 {
                     if (current.GetType().Namespace?.StartsWith("Spindle", StringComparison.Ordinal) == true)
                     {
+                        // The leaf's own description, for branches; a task's main chain prefers the
+                        // leaf the task registered (the same wait, checked against reuse).
                         spindleLeaf = true;
-                        return null;
+                        return (current as Internal.ILeaf)?.Describe();
                     }
 
-                    return DescribeForeign(current);
+                    branches = WalkChildren(current, ref budget);
+                    return DescribeForeign(current, branches is not null);
                 }
 
                 StateMachineInfo info = s_machines.GetOrAdd(machine.GetType(), static t => StateMachineInfo.Create(t));
@@ -126,7 +156,7 @@ internal static class AsyncChainWalker
                 }
             }
 
-            note = "chain cut at " + MaxDepth.ToString(System.Globalization.CultureInfo.InvariantCulture) + " frames";
+            note = "chain cut at " + MaxFrames.ToString(System.Globalization.CultureInfo.InvariantCulture) + " frames";
             return null;
         }
 #pragma warning disable CA1031 // The walker reads objects other threads may be recycling: any failure ends this chain, never the dump.
@@ -140,6 +170,78 @@ internal static class AsyncChainWalker
 
     /// <summary>Only the BCL's own boxes are asked for their status: the walker never calls user code.</summary>
     private static bool IsBclBox(object box) => box.GetType().Namespace == "System.Runtime.CompilerServices";
+
+    /// <summary>
+    /// The children of a BCL combinator that keeps them (<c>Task.WhenAll&lt;T&gt;</c>: <c>m_tasks</c>;
+    /// two-task <c>Task.WhenAny</c>: <c>_task1</c>, <c>_task2</c>), each walked as a branch; pending
+    /// children only. Non-generic <c>Task.WhenAll</c> keeps no children: no branches.
+    /// </summary>
+    private static List<TaskDumpBranch>? WalkChildren(object combinator, ref int budget)
+    {
+        FieldInfo[] fields = s_children.GetOrAdd(combinator.GetType(), static t => ChildFields(t));
+        if (fields.Length == 0)
+        {
+            return null;
+        }
+
+        var branches = new List<TaskDumpBranch>();
+        int skipped = 0;
+        foreach (FieldInfo field in fields)
+        {
+            object? value = field.GetValue(combinator);
+            Task?[] children = value switch
+            {
+                Task?[] array => array,
+                Task single => [single],
+                _ => [],
+            };
+            foreach (Task? child in children)
+            {
+                if (child is null || child.IsCompleted)
+                {
+                    continue;
+                }
+
+                if (branches.Count >= MaxChildren || budget <= 0)
+                {
+                    skipped++;
+                    continue;
+                }
+
+                var frames = new List<TaskDumpFrame>();
+                LeafInfo? leaf = WalkFrom(child, 0, frames, ref budget, out bool spindleLeaf, out string? note, out List<TaskDumpBranch>? grandChildren);
+                branches.Add(new TaskDumpBranch([.. frames], leaf, grandChildren ?? [], note));
+            }
+        }
+
+        if (skipped > 0)
+        {
+            branches.Add(new TaskDumpBranch([], null, [], skipped.ToString(System.Globalization.CultureInfo.InvariantCulture) + " more pending children not shown"));
+        }
+
+        return branches;
+    }
+
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "BCL combinator fields; if trimmed, the combinator shows no branches (documented degradation).")]
+    private static FieldInfo[] ChildFields(Type type)
+    {
+        if (type.DeclaringType != typeof(Task))
+        {
+            return [];
+        }
+
+        var fields = new List<FieldInfo>();
+        foreach (FieldInfo field in type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+        {
+            Type fieldType = field.FieldType;
+            if (typeof(Task).IsAssignableFrom(fieldType) || (fieldType.IsArray && typeof(Task).IsAssignableFrom(fieldType.GetElementType())))
+            {
+                fields.Add(field);
+            }
+        }
+
+        return [.. fields];
+    }
 
     private static bool IsPending(IValueTaskSource source, short token)
     {
@@ -156,12 +258,14 @@ internal static class AsyncChainWalker
         }
     }
 
-    private static LeafInfo DescribeForeign(object awaitable)
+    private static LeafInfo DescribeForeign(object awaitable, bool hasBranches)
     {
         Type type = awaitable.GetType();
-        string name = type.FullName?.Contains("WhenAll", StringComparison.Ordinal) == true ? "Task.WhenAll (cannot descend)"
-            : type.FullName?.Contains("WhenAny", StringComparison.Ordinal) == true ? "Task.WhenAny (cannot descend)"
+        string suffix = hasBranches ? "" : " (cannot descend)";
+        string name = type.FullName?.Contains("WhenAll", StringComparison.Ordinal) == true ? "Task.WhenAll" + suffix
+            : type.FullName?.Contains("WhenAny", StringComparison.Ordinal) == true ? "Task.WhenAny" + suffix
             : type.FullName?.Contains("DelayPromise", StringComparison.Ordinal) == true ? "Task.Delay"
+            : type.FullName?.Contains("UnwrapPromise", StringComparison.Ordinal) == true ? "Task.Run or Unwrap (cannot descend)"
             : AsyncMethodNames.ForType(type);
         return awaitable is Task task
             ? new LeafInfo("foreign", name + " " + task.Status.ToString())

@@ -16,8 +16,11 @@ namespace Spindle.Diagnostics;
 /// <b>What can be read.</b> Frames come from the compiler's async state machines (the task's root
 /// <see cref="System.Threading.Tasks.Task"/> or <see cref="System.Threading.Tasks.ValueTask"/> is a
 /// state-machine box whose active awaiter holds the next task down). Lines need the portable PDB
-/// beside the assembly or embedded in it; without it frames have names only. A chain stops with a
-/// note where it cannot descend (<c>Task.WhenAll</c>, <c>Task.Run</c>, a task that is running).
+/// beside the assembly or embedded in it; without it frames have names only. Where a chain fans
+/// out (<c>Task.WhenAll</c> over <c>Task&lt;T&gt;</c>, two-task <c>Task.WhenAny</c>) each pending
+/// child is a <see cref="TaskDumpBranch"/>; where it cannot descend (non-generic
+/// <c>Task.WhenAll</c>, <c>Task.Run</c>, runtime-async code) the leaf or a note says so, and a task
+/// that is running is reported as running.
 /// Under NativeAOT or trimming the compiler-generated fields may be gone: tasks are then listed
 /// with their state and leaf but without frames. The feature switch
 /// <c>Spindle.Diagnostics.TaskDumps</c> (default on; <c>&lt;RuntimeHostConfigurationOption&gt;</c>
@@ -87,14 +90,33 @@ public sealed class TaskDump
         }
 
         builder.Append('\n');
-        if (entry.WaitingOn is not null)
+        RenderChain(builder, "  ", entry.Frames, entry.WaitingOn, entry.Branches);
+    }
+
+    /// <summary>One chain, innermost first: its leaf or its branches (indented under ├), then its frames.</summary>
+    private static void RenderChain(StringBuilder builder, string indent, IReadOnlyList<TaskDumpFrame> frames, LeafInfo? waitingOn, IReadOnlyList<TaskDumpBranch> branches)
+    {
+        if (waitingOn is not null)
         {
-            builder.Append("  └ waiting on ").Append(entry.WaitingOn).Append('\n');
+            builder.Append(indent).Append("└ waiting on ").Append(waitingOn).Append('\n');
         }
 
-        for (int i = entry.Frames.Count - 1; i >= 0; i--)
+        for (int b = 0; b < branches.Count; b++)
         {
-            builder.Append("    at ").Append(entry.Frames[i]).Append('\n');
+            TaskDumpBranch branch = branches[b];
+            builder.Append(indent).Append(CultureInfo.InvariantCulture, $"├ branch {b + 1} of {branches.Count}");
+            if (branch.Note is not null)
+            {
+                builder.Append(" [").Append(branch.Note).Append(']');
+            }
+
+            builder.Append('\n');
+            RenderChain(builder, indent + "│ ", branch.Frames, branch.WaitingOn, branch.Branches);
+        }
+
+        for (int i = frames.Count - 1; i >= 0; i--)
+        {
+            builder.Append(indent).Append("  at ").Append(frames[i]).Append('\n');
         }
     }
 }

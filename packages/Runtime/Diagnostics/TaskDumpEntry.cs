@@ -6,12 +6,13 @@ namespace Spindle.Diagnostics;
 /// <remarks><para><b>Thread safety:</b> immutable.</para></remarks>
 public sealed class TaskDumpEntry
 {
-    internal TaskDumpEntry(TaskInfo task, IReadOnlyList<TaskDumpFrame> frames, LeafInfo? waitingOn, string? note)
+    internal TaskDumpEntry(TaskInfo task, IReadOnlyList<TaskDumpFrame> frames, LeafInfo? waitingOn, string? note, IReadOnlyList<TaskDumpBranch>? branches = null)
     {
         Task = task;
         Frames = frames;
         WaitingOn = waitingOn;
         Note = note;
+        Branches = branches ?? [];
     }
 
     /// <summary>Gets the task's id, name, spawn location, state, poll count and time since its last poll.</summary>
@@ -29,6 +30,13 @@ public sealed class TaskDumpEntry
     /// foreign awaitable a leaf of kind <c>foreign</c> naming its type and status; null if unknown.
     /// </summary>
     public LeafInfo? WaitingOn { get; }
+
+    /// <summary>
+    /// Gets where the chain fans out below its innermost frame: one branch per pending child of a
+    /// combinator that keeps its children (<c>Task.WhenAll</c> over <see cref="System.Threading.Tasks.Task{TResult}"/>,
+    /// two-task <c>Task.WhenAny</c>), so the dump is a tree. Empty for a plain chain.
+    /// </summary>
+    public IReadOnlyList<TaskDumpBranch> Branches { get; }
 
     /// <summary>Gets why the chain is missing or partial (e.g. <c>running</c>, <c>moved on during the dump</c>), or null.</summary>
     public string? Note { get; }

@@ -61,8 +61,8 @@ internal static class TaskDumper
         {
             long polls = task.PollCount;
             frames.Clear();
-            LeafInfo? foreign = AsyncChainWalker.Walk(task, frames, out bool spindleLeaf, out string? note);
-            LeafInfo? leaf = spindleLeaf || foreign is null ? task.DescribeWait() : foreign;
+            LeafInfo? foreign = AsyncChainWalker.Walk(task, frames, out bool spindleLeaf, out string? note, out List<TaskDumpBranch>? branches);
+            LeafInfo? leaf = spindleLeaf || foreign is null ? task.DescribeWait() ?? foreign : foreign;
             TaskState after = task.SnapshotState();
             if (after == TaskState.Completed)
             {
@@ -71,7 +71,7 @@ internal static class TaskDumper
 
             if (after != TaskState.Running && task.PollCount == polls)
             {
-                return new TaskDumpEntry(info, [.. frames], leaf ?? foreign, note);
+                return new TaskDumpEntry(info, [.. frames], leaf, note, branches);
             }
 
             info = RuntimeHandle.Describe(task);

@@ -340,6 +340,51 @@ public sealed class TaskDumpShapesTests
         });
     }
 
+    private static async Task<int> BranchAsync(TaskCompletionSource<int> gate)
+    {
+        return await gate.Task; // @branch
+    }
+
+    private static async Task<int> NotifiedBranchAsync(Notify notify)
+    {
+        await notify.NotifiedAsync(); // @notifiedBranch
+        return 1;
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void DumpAsync_GenericTaskWhenAll_ShowsEachPendingChildAsABranch(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            var gate = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var notify = new Notify();
+            JoinHandle<int[]> task = RuntimeHandle.Current.Spawn(async () =>
+            {
+                return await Task.WhenAll(BranchAsync(gate), NotifiedBranchAsync(notify)); // @whenAllOfT
+            });
+            await Waiting.UntilParkedAsync(runtime, task.Id);
+
+            TaskDumpEntry entry = (await runtime.Handle.DumpAsync()).Tasks.Single(t => t.Task.Id == task.Id);
+            string text = entry.ToString();
+
+            TaskDumpFrame frame = Assert.Single(entry.Frames);
+            AssertFrame(frame, "TaskDumpShapesTests.DumpAsync_GenericTaskWhenAll_ShowsEachPendingChildAsABranch.lambda", "whenAllOfT", text);
+            Assert.True(entry.Branches.Count == 2, text);
+            AssertFrame(Assert.Single(entry.Branches[0].Frames), "TaskDumpShapesTests.BranchAsync", "branch", text);
+            Assert.Equal("Task<int> WaitingForActivation", entry.Branches[0].WaitingOn?.Resource);
+            AssertFrame(Assert.Single(entry.Branches[1].Frames), "TaskDumpShapesTests.NotifiedBranchAsync", "notifiedBranch", text);
+            Assert.Equal("notify", entry.Branches[1].WaitingOn?.Kind);
+            Assert.Contains("├ branch 2 of 2", text, StringComparison.Ordinal);
+
+            gate.SetResult(1);
+            notify.NotifyOne();
+            int[] results = await task;
+            Assert.Equal(new[] { 1, 1 }, results);
+        });
+    }
+
     [Theory]
     [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
     public void DumpAsync_OtherTasksBusy_StillWalksTheParkedTaskExactly(RuntimeFlavor flavor)
