@@ -126,6 +126,9 @@ public static class Program
 
         // 6. Sync primitives: channels, locks and a watch, all abort-aware Spindle leaves.
         await SyncTourAsync();
+
+        // 7. A task dump: every waiting task with its async call chain and the leaf it waits on.
+        await DumpTour.RunAsync(runtime);
         return 0;
     }
 

@@ -25,7 +25,7 @@ public sealed class NameClashTests
             typeof(LocalSet), typeof(SpindleTask), typeof(TaskAbortedException), typeof(TaskMeta),
             typeof(YieldAwaitable), typeof(SignalListener), typeof(Signals),
             typeof(Time), typeof(Instant), typeof(Sleep), typeof(Interval), typeof(MissedTickBehavior),
-            typeof(RuntimeMetrics), typeof(TaskInfo), typeof(TaskState), typeof(LeafInfo), typeof(UnobservedTaskExceptionInfo),
+            typeof(RuntimeMetrics), typeof(TaskInfo), typeof(TaskState), typeof(LeafInfo), typeof(UnobservedTaskExceptionInfo), typeof(TaskDump), typeof(TaskDumpEntry), typeof(TaskDumpFrame), typeof(TaskDumpBranch),
             typeof(AsyncSemaphore), typeof(SemaphorePermit), typeof(SemaphoreClosedException),
             typeof(AsyncMutex<int>), typeof(AsyncMutexGuard<int>),
             typeof(AsyncRwLock<int>), typeof(AsyncRwLockReadGuard<int>), typeof(AsyncRwLockWriteGuard<int>),

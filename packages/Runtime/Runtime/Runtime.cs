@@ -32,8 +32,13 @@ namespace Spindle;
 public sealed class Runtime : IDisposable
 {
     private readonly RuntimeCore _core;
+    private readonly IDisposable? _dumpTrigger;
 
-    internal Runtime(RuntimeCore core) => _core = core;
+    internal Runtime(RuntimeCore core, IDisposable? dumpTrigger = null)
+    {
+        _core = core;
+        _dumpTrigger = dumpTrigger;
+    }
 
     internal RuntimeCore Core => _core;
 
@@ -160,6 +165,7 @@ public sealed class Runtime : IDisposable
             throw new InvalidOperationException("A runtime cannot be shut down from one of its own tasks or threads: shutdown waits for those tasks. Signal the thread that owns the runtime instead.");
         }
 
+        _dumpTrigger?.Dispose();
         return _core.Shutdown(timeout);
     }
 

@@ -174,6 +174,25 @@ public sealed class RuntimeBuilder
         return this;
     }
 
+    /// <summary>
+    /// Writes a task dump (<see cref="Diagnostics.TaskDump"/>) of this runtime each time the process
+    /// receives SIGQUIT (Ctrl+\ in a terminal; Ctrl+Break on Windows), like a Go or Java thread dump,
+    /// without stopping the program. Off by default.
+    /// </summary>
+    /// <param name="writer">Where to write; null: standard error. Written under a lock, one dump at a time.</param>
+    /// <returns>This builder.</returns>
+    /// <remarks>
+    /// <para>While the runtime lives SIGQUIT's default action (terminate with a core dump) is
+    /// suppressed; disposing the runtime restores it. Several runtimes may each register: each
+    /// writes its own dump.</para>
+    /// </remarks>
+    public RuntimeBuilder DumpTasksOnSigquit(System.IO.TextWriter? writer = null)
+    {
+        _options.DumpTasksOnSigquit = true;
+        _options.TaskDumpWriter = writer;
+        return this;
+    }
+
     /// <summary>Records a histogram of poll durations per worker (100 µs buckets). Costs two clock reads per poll.</summary>
     /// <returns>This builder.</returns>
     public RuntimeBuilder EnablePollTimeHistogram()
@@ -246,6 +265,6 @@ public sealed class RuntimeBuilder
     {
         var core = new RuntimeCore(_options.Clone());
         core.Start();
-        return new Runtime(core);
+        return new Runtime(core, core.Options.DumpTasksOnSigquit ? new Diagnostics.TaskDumpTrigger(core, core.Options.TaskDumpWriter) : null);
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
+using System.Threading;
 using System.Threading.Tasks;
 using Spindle.Diagnostics;
 using Spindle.Internal;
@@ -146,6 +147,37 @@ public readonly struct RuntimeHandle : IEquatable<RuntimeHandle>
         }
 
         return infos;
+    }
+
+    /// <summary>
+    /// Takes a task dump: every live task with the async call chain where it is suspended (method,
+    /// file:line of each <c>await</c>) and the leaf it waits on.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the dump before it starts.</param>
+    /// <returns>The dump; render it with <see cref="TaskDump.ToString"/> or <see cref="TaskDump.ToJson"/>.</returns>
+    /// <remarks>
+    /// <para>
+    /// Tasks are walked between their polls: a task that is running when the dump reaches it is
+    /// reported as running, and one that moves on while being walked is walked again (see
+    /// <see cref="TaskDump"/> for what can be read with and without a PDB, under trimming and AOT).
+    /// The walker never calls user code. The first dump reads each module's PDB once.
+    /// </para>
+    /// <para><b>Thread safety:</b> may be called from any thread, inside or outside the runtime.</para>
+    /// </remarks>
+    /// <example>
+    /// <code>
+    /// TaskDump dump = await RuntimeHandle.Current.DumpAsync();
+    /// Console.Error.Write(dump);
+    /// </code>
+    /// </example>
+    public ValueTask<TaskDump> DumpAsync(CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<TaskDump>(cancellationToken);
+        }
+
+        return new ValueTask<TaskDump>(TaskDumper.Take(Core));
     }
 
     internal static TaskInfo Describe(TaskCore task)

@@ -34,6 +34,11 @@ internal sealed class RuntimeOptions
 
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    public bool DumpTasksOnSigquit { get; set; }
+
+    /// <summary>Where a SIGQUIT dump goes; null: standard error.</summary>
+    public System.IO.TextWriter? TaskDumpWriter { get; set; }
+
     public Action<UnobservedTaskExceptionInfo>? UnobservedTaskException { get; set; }
 
     public RuntimeHooks Hooks { get; set; } = new();

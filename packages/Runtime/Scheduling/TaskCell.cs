@@ -152,6 +152,27 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
     }
 
     /// <inheritdoc/>
+    internal override object? GetRootForDump(out short token)
+    {
+        token = 0;
+        switch (_kind)
+        {
+            case RootKind.TaskOfT:
+            case RootKind.Task:
+                return Volatile.Read(ref _rootTask);
+            case RootKind.ValueTaskOfT:
+                // A copy: the struct may be cleared concurrently, and a torn copy is caught by the walker's checks.
+                ValueTask<T> rootOfT = _rootValueTaskOfT;
+                return Diagnostics.ValueTaskAccess<T>.GetObject(rootOfT, out token);
+            case RootKind.ValueTask:
+                ValueTask root = _rootValueTask;
+                return Diagnostics.ValueTaskAccess.GetObject(root, out token);
+            default:
+                return null;
+        }
+    }
+
+    /// <inheritdoc/>
     protected override void CheckRootAfterPoll()
     {
         // Cheap check that also covers roots whose completion continuation was queued, not inlined.

@@ -116,6 +116,19 @@ internal abstract partial class TaskCore : SynchronizationContext
             : TaskState.Idle;
     }
 
+    /// <summary>
+    /// For task dumps: the object behind the task's root <see cref="System.Threading.Tasks.Task"/> or
+    /// <see cref="System.Threading.Tasks.ValueTask"/> (an async method's state-machine box, or an
+    /// <see cref="System.Threading.Tasks.Sources.IValueTaskSource"/> with its <paramref name="token"/>),
+    /// or null when there is none (not started, blocking, completed). A racy read: the dump walker
+    /// checks what it finds and never trusts it.
+    /// </summary>
+    internal virtual object? GetRootForDump(out short token)
+    {
+        token = 0;
+        return null;
+    }
+
     /// <summary>Runs the user's code for the first time (invokes the spawned delegate).</summary>
     protected abstract void StartRoot();
 
