@@ -72,7 +72,7 @@ public sealed class AsyncTcpListener : IDisposable
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="backlog"/> is not positive.</exception>
     /// <exception cref="InvalidOperationException">Not on a Spindle runtime with an I/O driver.</exception>
     /// <exception cref="SocketException">The bind failed, e.g. <see cref="SocketError.AddressAlreadyInUse"/>; the message names the address.</exception>
-    /// <remarks><para>Like tokio, it sets <c>SO_REUSEADDR</c> on Unix (a restarted server can bind while old connections linger in TIME_WAIT); use <see cref="TcpSocket"/> for other options.</para></remarks>
+    /// <remarks><para>Like tokio, it sets <c>SO_REUSEADDR</c> (alone) on Linux (a restarted server can bind while old connections linger in TIME_WAIT); use <see cref="TcpSocket"/> for other options.</para></remarks>
     public static AsyncTcpListener Bind(IPEndPoint endPoint, int backlog = DefaultBacklog)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
@@ -80,9 +80,9 @@ public sealed class AsyncTcpListener : IDisposable
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            if (!OperatingSystem.IsWindows())
+            if (OperatingSystem.IsLinux())
             {
-                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                RawSocketOptions.SetReuseAddress(socket, true);
             }
 
             return Listen(socket, endPoint, backlog);

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
+using Spindle.Net.Internal;
 
 namespace Spindle.Net;
 
@@ -27,21 +28,18 @@ namespace Spindle.Net;
 /// </remarks>
 public sealed class TcpSocket : IDisposable
 {
-    // Linux <asm-generic/socket.h>: SOL_SOCKET = 1, SO_REUSEPORT = 15.
-    private const int SolSocket = 1;
-    private const int SoReusePort = 15;
-
     private Socket? _socket;
 
     private TcpSocket(AddressFamily family) =>
         _socket = new Socket(family, SocketType.Stream, ProtocolType.Tcp);
 
-    /// <summary>Whether <c>SO_REUSEADDR</c> is set: bind while old connections on the address linger in TIME_WAIT.</summary>
+    /// <summary>Whether <c>SO_REUSEADDR</c> is set: bind while old connections on the address linger in TIME_WAIT.
+    /// On Linux this is <c>SO_REUSEADDR</c> alone (.NET's own option also sets <c>SO_REUSEPORT</c>).</summary>
     /// <exception cref="ObjectDisposedException">The socket was disposed or handed over.</exception>
     public bool ReuseAddress
     {
-        get => (int)Socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress)! != 0;
-        set => Socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, value);
+        get => RawSocketOptions.GetReuseAddress(Socket);
+        set => RawSocketOptions.SetReuseAddress(Socket, value);
     }
 
     /// <summary>Whether <c>SO_REUSEPORT</c> is set (Linux): several sockets bind the same address and the kernel balances connections between them.</summary>
@@ -49,21 +47,8 @@ public sealed class TcpSocket : IDisposable
     /// <exception cref="ObjectDisposedException">The socket was disposed or handed over.</exception>
     public bool ReusePort
     {
-        get
-        {
-            ThrowIfNotLinux();
-            Span<byte> value = stackalloc byte[sizeof(int)];
-            Socket.GetRawSocketOption(SolSocket, SoReusePort, value);
-            return BitConverter.ToInt32(value) != 0;
-        }
-
-        set
-        {
-            ThrowIfNotLinux();
-            Span<byte> raw = stackalloc byte[sizeof(int)];
-            BitConverter.TryWriteBytes(raw, value ? 1 : 0);
-            Socket.SetRawSocketOption(SolSocket, SoReusePort, raw);
-        }
+        get => RawSocketOptions.GetReusePort(Socket);
+        set => RawSocketOptions.SetReusePort(Socket, value);
     }
 
     /// <summary>The send buffer size in bytes (<c>SO_SNDBUF</c>; Linux reports double what was set).</summary>
@@ -126,7 +111,7 @@ public sealed class TcpSocket : IDisposable
         }
         catch (SocketException e)
         {
-            throw Internal.NetErrors.Create(e.SocketErrorCode, "bind to", endPoint);
+            throw NetErrors.Create(e.SocketErrorCode, "bind to", endPoint);
         }
     }
 
@@ -182,13 +167,5 @@ public sealed class TcpSocket : IDisposable
     {
         _socket?.Dispose();
         _socket = null;
-    }
-
-    private static void ThrowIfNotLinux()
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            throw new PlatformNotSupportedException("SO_REUSEPORT is only supported on Linux by this version of Spindle.");
-        }
     }
 }
