@@ -13,7 +13,7 @@ namespace Spindle.Net;
 
 /// <summary>
 /// A connected stream socket registered with a Spindle runtime: what <see cref="TcpStream"/> and
-/// <c>UnixStream</c> share (reads, writes, readiness, halves, the <see cref="Stream"/> and
+/// <see cref="UnixStream"/> share (reads, writes, readiness, halves, the <see cref="Stream"/> and
 /// pipe views, shutdown).
 /// </summary>
 /// <remarks>
@@ -316,7 +316,7 @@ public abstract class StreamSocket : IDisposable
 
     /// <summary>
     /// Moves the stream into two owned halves. Use the halves from now on, not this object; disposing
-    /// both closes the socket, and <see cref="TcpStream.Reunite"/> / <c>UnixStream.Reunite</c> gives the stream back.
+    /// both closes the socket, and <see cref="TcpStream.Reunite"/> / <see cref="UnixStream.Reunite"/> gives the stream back.
     /// </summary>
     /// <returns>The owned read and write halves.</returns>
     /// <exception cref="ObjectDisposedException">The stream was disposed.</exception>
