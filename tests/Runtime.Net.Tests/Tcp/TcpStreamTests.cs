@@ -571,6 +571,56 @@ public sealed class TcpStreamTests
         }
     }
 
+    [Theory]
+    [InlineData(RuntimeFlavor.CurrentThread, IoBackend.Epoll)] // allocation is measured on the BlockOn thread: current-thread only
+    public void WriteAllAsync_WaitingForSpace_SteadyStateAllocatesNothing(RuntimeFlavor flavor, IoBackend backend)
+    {
+        using Runtime runtime = NetRt.Build(flavor, backend);
+        const int Chunk = 64 * 1024;
+        (AsyncTcpListener Listener, TcpStream Client, TcpStream Server) streams = Rt.Run(runtime, async () =>
+        {
+            // Small kernel buffers so every WriteAllAsync has to wait for the reader several times.
+            using TcpSocket listenSocket = TcpSocket.CreateV4();
+            listenSocket.ReceiveBufferSize = 4096;
+            listenSocket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            AsyncTcpListener listener = listenSocket.Listen(4);
+            using TcpSocket connectSocket = TcpSocket.CreateV4();
+            connectSocket.SendBufferSize = 4096;
+            ValueTask<TcpStream> accept = listener.AcceptAsync();
+            TcpStream client = await connectSocket.ConnectAsync(listener.LocalEndPoint);
+            return (listener, client, await accept);
+        });
+        try
+        {
+            byte[] chunk = new byte[Chunk];
+            byte[] buffer = new byte[Chunk];
+            long bytes = SpindleTests.Support.Allocation.BytesPerStep(runtime, async steps =>
+            {
+                long total = (long)steps * Chunk;
+                JoinHandle reader = SpindleTask.Spawn(async () =>
+                {
+                    for (long read = 0; read < total;)
+                    {
+                        read += await streams.Server.ReadAsync(buffer);
+                    }
+                });
+                for (int i = 0; i < steps; i++)
+                {
+                    await streams.Client.WriteAllAsync(chunk);
+                }
+
+                await reader;
+            });
+            Assert.Equal(0, bytes);
+        }
+        finally
+        {
+            streams.Client.Dispose();
+            streams.Server.Dispose();
+            streams.Listener.Dispose();
+        }
+    }
+
     /// <summary>Waits (bounded by the test's run bound, without sleeping) until a read is parked on <paramref name="stream"/>.</summary>
     internal static async Task WaitUntilReadingAsync(StreamSocket stream)
     {
