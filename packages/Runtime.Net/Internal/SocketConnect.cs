@@ -17,21 +17,32 @@ internal static class SocketConnect
         string? file, int line, string? member, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+
+        // Start the handshake before registering: Linux reports a socket that is not connected yet
+        // as hung up (EPOLLHUP), and hang-up sets the closed bits, which are never cleared; a
+        // registration made first could catch that edge and see every later read as "closed".
+        socket.Blocking = false;
+        bool inProgress = false;
+        try
+        {
+            socket.Connect(endPoint);
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+        {
+            // In progress: the socket becomes writable when the handshake ends, either way.
+            inProgress = true;
+        }
+        catch (SocketException e)
+        {
+            throw NetErrors.Create(e.SocketErrorCode, "connect to", endPoint);
+        }
+
         IoRegistration registration = IoRegistration.Register(socket, runtime);
         try
         {
-            try
+            if (!inProgress)
             {
-                socket.Connect(endPoint);
                 return registration;
-            }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
-            {
-                // In progress: the socket becomes writable when the handshake ends, either way.
-            }
-            catch (SocketException e)
-            {
-                throw NetErrors.Create(e.SocketErrorCode, "connect to", endPoint);
             }
 
             while (true)
