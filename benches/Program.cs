@@ -11,7 +11,15 @@ namespace Spindle.Benchmarks;
 /// </summary>
 public static class Program
 {
-    public static void Main(string[] args) =>
+    public static void Main(string[] args)
+    {
+        if (args is ["latency"])
+        {
+            NetEchoLatency.Run();
+            return;
+        }
+
         // Medians beside the means: the machines are shared and noisy, and the notes quote medians.
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, DefaultConfig.Instance.AddColumn(StatisticColumn.Median));
+    }
 }

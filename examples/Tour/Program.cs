@@ -1,10 +1,13 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Net;
+using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Spindle;
 using Spindle.Diagnostics;
+using Spindle.Net;
 using Spindle.Sync;
 using Spindle.Time;
 
@@ -127,9 +130,68 @@ public static class Program
         // 6. Sync primitives: channels, locks and a watch, all abort-aware Spindle leaves.
         await SyncTourAsync();
 
-        // 7. A task dump: every waiting task with its async call chain and the leaf it waits on.
+        // 7. Network: a loopback echo server and clients on the runtime's I/O driver.
+        await NetTourAsync();
+
+        // 8. A task dump: every waiting task with its async call chain and the leaf it waits on.
         await DumpTour.RunAsync(runtime);
         return 0;
+    }
+
+    private static async Task NetTourAsync()
+    {
+        using AsyncTcpListener listener = AsyncTcpListener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        JoinHandle server = SpindleTask.Spawn(async () =>
+        {
+            while (true)
+            {
+                TcpStream connection = await listener.AcceptAsync();
+                _ = SpindleTask.Spawn(async () =>
+                {
+                    using (connection)
+                    {
+                        byte[] buffer = new byte[1024];
+                        int n;
+                        while ((n = await connection.ReadAsync(buffer)) > 0)
+                        {
+                            await connection.WriteAllAsync(buffer.AsMemory(0, n));
+                        }
+                    }
+                }, name: "echo-connection");
+            }
+        }, name: "echo-server");
+
+        using var clients = new JoinSet<string>();
+        for (int c = 0; c < 3; c++)
+        {
+            int id = c;
+            clients.Spawn(async () =>
+            {
+                using TcpStream stream = await TcpStream.ConnectAsync(listener.LocalEndPoint);
+                byte[] message = Encoding.UTF8.GetBytes($"hello from client {id}");
+                await stream.WriteAllAsync(message);
+                stream.ShutdownWrite();
+                var echoed = new List<byte>();
+                byte[] buffer = new byte[256];
+                int n;
+                while ((n = await stream.ReadAsync(buffer)) > 0)
+                {
+                    echoed.AddRange(buffer.AsSpan(0, n).ToArray());
+                }
+
+                return Encoding.UTF8.GetString(echoed.ToArray());
+            });
+        }
+
+        var replies = new List<string>();
+        while (await clients.JoinNextAsync() is { } done)
+        {
+            replies.Add(done.Value);
+        }
+
+        server.Abort();
+        replies.Sort(StringComparer.Ordinal);
+        Console.WriteLine($"[net] echo server on {listener.LocalEndPoint} answered {replies.Count} clients: {string.Join(" | ", replies)}");
     }
 
     private static async Task SyncTourAsync()
