@@ -37,7 +37,7 @@ internal static class SocketConnect
             throw NetErrors.Create(e.SocketErrorCode, "connect to", endPoint);
         }
 
-        IoRegistration registration = IoRegistration.Register(socket, runtime);
+        IoRegistration registration = IoRegistration.Register(socket, runtime, $"connection to {endPoint}");
         try
         {
             if (!inProgress)

@@ -62,13 +62,27 @@ public sealed class IoRegistration : IDisposable
     /// <returns>The registration.</returns>
     /// <exception cref="InvalidOperationException">The runtime has no I/O driver.</exception>
     /// <exception cref="System.IO.IOException">The runtime has shut down.</exception>
-    public static IoRegistration Register(Socket socket, RuntimeHandle runtime)
+    public static IoRegistration Register(Socket socket, RuntimeHandle runtime) => Register(socket, runtime, null);
+
+    /// <summary>
+    /// Registers <paramref name="socket"/> with <paramref name="runtime"/>'s driver under a description
+    /// of your choosing (shown in task listings, dumps and error messages), and makes it non-blocking.
+    /// </summary>
+    /// <param name="socket">The socket; it stays owned by the caller.</param>
+    /// <param name="runtime">The runtime whose driver watches the socket.</param>
+    /// <param name="description">What the resource is, e.g. <c>"connection to 10.0.0.5:443"</c>; null
+    /// describes the socket by its local address. Pass one while a non-blocking connect is in
+    /// progress: reading a socket's address then makes .NET poll the socket and lose the connect's outcome.</param>
+    /// <returns>The registration.</returns>
+    /// <exception cref="InvalidOperationException">The runtime has no I/O driver.</exception>
+    /// <exception cref="System.IO.IOException">The runtime has shut down.</exception>
+    public static IoRegistration Register(Socket socket, RuntimeHandle runtime, string? description)
     {
         ArgumentNullException.ThrowIfNull(socket);
         RuntimeCore core = runtime.Core;
         IoDriver driver = core.Driver.Io ?? throw ThrowHelper.NoIoDriver();
         socket.Blocking = false;
-        return new IoRegistration(core, driver.Register(socket, null, Describe(socket)));
+        return new IoRegistration(core, driver.Register(socket, null, description ?? Describe(socket)));
     }
 
     internal static IoRegistration RegisterHandle(System.Runtime.InteropServices.SafeHandle handle, RuntimeHandle runtime)
