@@ -18,10 +18,10 @@ namespace Spindle.Net;
 /// <b>Accept loops and descriptor exhaustion:</b> when the process runs out of file descriptors,
 /// <see cref="AcceptAsync"/> throws a <see cref="SocketException"/> with
 /// <see cref="SocketError.TooManyOpenSockets"/> (EMFILE/ENFILE). The pending connection stays queued and
-/// the listener stays readable, so an accept retried at once fails again at once: back off first
-/// (for example <c>await Time.SleepAsync(TimeSpan.FromMilliseconds(100))</c>) and let connections close.
-/// Spindle does not clear the readiness on that error, because with edge-triggered epoll the queued
-/// connections would then wait for the next new connection to be noticed.
+/// the listener stays readable; the next accepts first pause on the runtime clock (10 ms, doubling up to
+/// 1 s, reset by a successful accept), so even a loop that retries at once sleeps instead of spinning
+/// while connections close. Spindle does not clear the readiness on that error, because with
+/// edge-triggered epoll the queued connections would then wait for the next new connection to be noticed.
 /// </para>
 /// <example>
 /// <code>
@@ -44,6 +44,7 @@ public sealed class AsyncTcpListener : IDisposable
 
     private readonly Socket _socket;
     private readonly IoRegistration _registration;
+    private readonly AcceptBackoff _backoff = new();
     private int _disposed;
 
     private AsyncTcpListener(Socket socket, IoRegistration registration)
@@ -130,6 +131,12 @@ public sealed class AsyncTcpListener : IDisposable
         [CallerFilePath] string? callerFilePath = null, [CallerLineNumber] int callerLineNumber = 0, [CallerMemberName] string? callerMemberName = null)
     {
         ThrowIfDisposed();
+        if (_backoff.TryGetPause(out Time.Instant until))
+        {
+            // Out of descriptors last time: pause on the runtime clock instead of letting a retry loop spin.
+            return AcceptBackoff.AfterPauseAsync(until, ct => SharedIo.RunAsync(_registration, Interest.Readable, this, s_accept, callerFilePath, callerLineNumber, callerMemberName, ct), cancellationToken);
+        }
+
         return SharedIo.RunAsync(_registration, Interest.Readable, this, s_accept, callerFilePath, callerLineNumber, callerMemberName, cancellationToken);
     }
 
@@ -214,15 +221,17 @@ public sealed class AsyncTcpListener : IDisposable
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.TooManyOpenSockets)
         {
+            _backoff.OnExhausted();
             throw new SocketException((int)SocketError.TooManyOpenSockets,
                 $"accept on {LocalEndPoint} failed: the process or system has no file descriptors left (TooManyOpenSockets). " +
-                "Back off (e.g. await Time.SleepAsync) before accepting again; the connection stays queued.");
+                "The listener pauses its next accepts (10 ms, doubling to 1 s) so a retry loop does not spin; the connection stays queued.");
         }
         catch (SocketException e)
         {
             throw NetErrors.Create(e.SocketErrorCode, "accept on", LocalEndPoint);
         }
 
+        _backoff.OnAccepted();
         stream = TcpStream.Adopt(accepted, _registration.Runtime);
         return true;
     }

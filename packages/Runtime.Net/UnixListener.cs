@@ -17,7 +17,7 @@ namespace Spindle.Net;
 /// then fails with <see cref="SocketError.AddressAlreadyInUse"/>; delete the stale file and bind again.
 /// Abstract names (<c>'\0'</c> or <c>'@'</c> first, Linux) have no file and vanish with the socket.
 /// </para>
-/// <para><b>Descriptor exhaustion:</b> as for <see cref="AsyncTcpListener"/>, back off after <see cref="SocketError.TooManyOpenSockets"/>.</para>
+/// <para><b>Descriptor exhaustion:</b> as for <see cref="AsyncTcpListener"/>: after <see cref="SocketError.TooManyOpenSockets"/> the next accepts pause on the runtime clock, so a retry loop does not spin.</para>
 /// <para><b>Thread safety:</b> every member is thread-safe; any number of tasks may accept at once.</para>
 /// </remarks>
 public sealed class UnixListener : IDisposable
@@ -29,6 +29,7 @@ public sealed class UnixListener : IDisposable
 
     private readonly Socket _socket;
     private readonly IoRegistration _registration;
+    private readonly AcceptBackoff _backoff = new();
     private readonly string _path;
     private int _disposed;
 
@@ -93,6 +94,12 @@ public sealed class UnixListener : IDisposable
         [CallerFilePath] string? callerFilePath = null, [CallerLineNumber] int callerLineNumber = 0, [CallerMemberName] string? callerMemberName = null)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (_backoff.TryGetPause(out Time.Instant until))
+        {
+            // Out of descriptors last time: pause on the runtime clock instead of letting a retry loop spin.
+            return AcceptBackoff.AfterPauseAsync(until, ct => SharedIo.RunAsync(_registration, Interest.Readable, this, s_accept, callerFilePath, callerLineNumber, callerMemberName, ct), cancellationToken);
+        }
+
         return SharedIo.RunAsync(_registration, Interest.Readable, this, s_accept, callerFilePath, callerLineNumber, callerMemberName, cancellationToken);
     }
 
@@ -132,9 +139,15 @@ public sealed class UnixListener : IDisposable
         }
         catch (SocketException e)
         {
+            if (e.SocketErrorCode == SocketError.TooManyOpenSockets)
+            {
+                _backoff.OnExhausted();
+            }
+
             throw NetErrors.Create(e.SocketErrorCode, "accept on", _socket.LocalEndPoint);
         }
 
+        _backoff.OnAccepted();
         stream = UnixStream.Adopt(accepted, _registration.Runtime);
         return true;
     }
