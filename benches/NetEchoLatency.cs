@@ -16,8 +16,8 @@ namespace Spindle.Benchmarks;
 internal static class NetEchoLatency
 {
     private const int Connections = 64;
-    private const int RoundTrips = 500;
-    private const int Warmup = 100;
+    private const int RoundTrips = 1_000;
+    private const int Warmup = 300;
 
     public static void Run()
     {
