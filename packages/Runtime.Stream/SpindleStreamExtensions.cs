@@ -6,6 +6,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using System.Text;
 using System.Threading;
+using Spindle.Net;
 using Spindle.Sync;
 using Spindle.Time;
 
@@ -119,6 +120,37 @@ public static class SpindleStreamExtensions
         return JoinSetCore(joinSet, default);
     }
 
+    /// <summary>A stream of the connections <paramref name="listener"/> accepts, until it is disposed.</summary>
+    /// <param name="listener">The listener; not disposed by the stream.</param>
+    /// <returns>Each accepted connection (the caller owns and disposes it).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="listener"/> is null.</exception>
+    /// <remarks>
+    /// <para><b>End:</b> the stream ends when the listener is disposed (a pending accept is woken and the
+    /// enumeration finishes normally).</para>
+    /// <para><b>Errors:</b> an accept error (e.g. <see cref="System.Net.Sockets.SocketError.TooManyOpenSockets"/>)
+    /// is thrown from <c>MoveNextAsync</c> and ends that enumeration; the listener stays usable, so enumerate
+    /// it again to continue (after running out of descriptors its next accepts pause briefly, see
+    /// <see cref="AsyncTcpListener"/>). Queued connections are not lost.</para>
+    /// <para><b>Cancellation:</b> cancel safe: a cancelled step accepts nothing.</para>
+    /// <para><b>Thread safety:</b> several enumerations may run at once; each connection goes to one of them.</para>
+    /// </remarks>
+    public static IAsyncEnumerable<TcpStream> ToAsyncEnumerable(this AsyncTcpListener listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        return AcceptCore(static (l, ct) => l.AcceptAsync(ct), listener, default);
+    }
+
+    /// <summary>A stream of the connections <paramref name="listener"/> accepts, until it is disposed.</summary>
+    /// <param name="listener">The listener; not disposed by the stream.</param>
+    /// <returns>Each accepted connection (the caller owns and disposes it).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="listener"/> is null.</exception>
+    /// <remarks><para>Ends, fails and cancels as <see cref="ToAsyncEnumerable(AsyncTcpListener)"/> does.</para></remarks>
+    public static IAsyncEnumerable<UnixStream> ToAsyncEnumerable(this UnixListener listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        return AcceptCore(static (l, ct) => l.AcceptAsync(ct), listener, default);
+    }
+
     /// <summary>A stream of the lines of a text reader, ending at its end.</summary>
     /// <param name="reader">The reader; not disposed by the stream.</param>
     /// <returns>Each line without its terminator, as <see cref="TextReader.ReadLineAsync(CancellationToken)"/> splits them.</returns>
@@ -197,6 +229,26 @@ public static class SpindleStreamExtensions
         while (await listener.RecvAsync(cancellationToken))
         {
             yield return listener.Signal;
+        }
+    }
+
+    private static async IAsyncEnumerable<TStream> AcceptCore<TListener, TStream>(Func<TListener, CancellationToken, System.Threading.Tasks.ValueTask<TStream>> accept, TListener listener,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            TStream stream;
+            try
+            {
+                stream = await accept(listener, cancellationToken);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The listener was disposed: the end of the stream, not an error.
+                yield break;
+            }
+
+            yield return stream;
         }
     }
 
