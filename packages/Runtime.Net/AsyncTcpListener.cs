@@ -201,37 +201,12 @@ public sealed class AsyncTcpListener : IDisposable
 
     private bool TryAccept(out TcpStream stream)
     {
-        Socket accepted;
-        try
+        if (!_backoff.TryAccept(_socket, out Socket accepted))
         {
-            // poll(0) first: .NET's Accept reports "would block" only by throwing, which costs far more.
-            if (!_socket.Poll(0, SelectMode.SelectRead))
-            {
-                stream = null!;
-                return false;
-            }
-
-            accepted = _socket.Accept();
-        }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
-        {
-            // Another task took the connection between the poll and the accept.
             stream = null!;
             return false;
         }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.TooManyOpenSockets)
-        {
-            _backoff.OnExhausted();
-            throw new SocketException((int)SocketError.TooManyOpenSockets,
-                $"accept on {LocalEndPoint} failed: the process or system has no file descriptors left (TooManyOpenSockets). " +
-                "The listener pauses its next accepts (10 ms, doubling to 1 s) so a retry loop does not spin; the connection stays queued.");
-        }
-        catch (SocketException e)
-        {
-            throw NetErrors.Create(e.SocketErrorCode, "accept on", LocalEndPoint);
-        }
 
-        _backoff.OnAccepted();
         stream = TcpStream.Adopt(accepted, _registration.Runtime);
         return true;
     }

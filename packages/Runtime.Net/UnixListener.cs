@@ -120,34 +120,12 @@ public sealed class UnixListener : IDisposable
 
     private bool TryAccept(out UnixStream stream)
     {
-        Socket accepted;
-        try
-        {
-            // poll(0) first: .NET's Accept reports "would block" only by throwing.
-            if (!_socket.Poll(0, SelectMode.SelectRead))
-            {
-                stream = null!;
-                return false;
-            }
-
-            accepted = _socket.Accept();
-        }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
+        if (!_backoff.TryAccept(_socket, out Socket accepted))
         {
             stream = null!;
             return false;
         }
-        catch (SocketException e)
-        {
-            if (e.SocketErrorCode == SocketError.TooManyOpenSockets)
-            {
-                _backoff.OnExhausted();
-            }
 
-            throw NetErrors.Create(e.SocketErrorCode, "accept on", _socket.LocalEndPoint);
-        }
-
-        _backoff.OnAccepted();
         stream = UnixStream.Adopt(accepted, _registration.Runtime);
         return true;
     }

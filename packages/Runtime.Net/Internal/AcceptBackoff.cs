@@ -1,4 +1,5 @@
 using System;
+using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using Spindle.Time;
@@ -57,6 +58,45 @@ internal sealed class AcceptBackoff
                 _active = false;
             }
         }
+    }
+
+    /// <summary>
+    /// One non-blocking accept on <paramref name="listener"/> for both listener types: false when no
+    /// connection is queued; on EMFILE/ENFILE starts the pause and throws a message saying so.
+    /// </summary>
+    public bool TryAccept(Socket listener, out Socket accepted)
+    {
+        try
+        {
+            // poll(0) first: .NET's Accept reports "would block" only by throwing, which costs far more.
+            if (!listener.Poll(0, SelectMode.SelectRead))
+            {
+                accepted = null!;
+                return false;
+            }
+
+            accepted = listener.Accept();
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
+        {
+            // Another task took the connection between the poll and the accept.
+            accepted = null!;
+            return false;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.TooManyOpenSockets)
+        {
+            OnExhausted();
+            throw new SocketException((int)SocketError.TooManyOpenSockets,
+                $"accept on {listener.LocalEndPoint} failed: the process or system has no file descriptors left (TooManyOpenSockets). " +
+                "The listener pauses its next accepts (10 ms, doubling to 1 s) so a retry loop does not spin; the connection stays queued.");
+        }
+        catch (SocketException e)
+        {
+            throw NetErrors.Create(e.SocketErrorCode, "accept on", listener.LocalEndPoint);
+        }
+
+        OnAccepted();
+        return true;
     }
 
     /// <summary>Waits out the pause, then accepts.</summary>
