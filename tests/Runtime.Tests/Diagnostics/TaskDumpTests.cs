@@ -10,13 +10,7 @@ namespace SpindleTests.Diagnostics;
 /// </summary>
 public sealed class TaskDumpTests
 {
-    private static int LineOf(string marker, [CallerFilePath] string file = "")
-    {
-        string[] lines = File.ReadAllLines(file);
-        int index = Array.FindIndex(lines, l => l.TrimEnd().EndsWith("// @" + marker, StringComparison.Ordinal));
-        Assert.True(index >= 0, $"marker @{marker} not found");
-        return index + 1;
-    }
+    private static int LineOf(string marker, [CallerFilePath] string file = "") => SourceFiles.LineOfMarker(marker, file);
 
     private static void AssertFrame(TaskDumpFrame frame, string method, string marker)
     {
@@ -218,13 +212,7 @@ public sealed class TaskDumpTests
 /// <summary>Task dumps through pooled ValueTask boxes, async iterators, Task.WhenAll, and beside busy tasks.</summary>
 public sealed class TaskDumpShapesTests
 {
-    private static int LineOf(string marker, [CallerFilePath] string file = "")
-    {
-        string[] lines = File.ReadAllLines(file);
-        int index = Array.FindIndex(lines, l => l.TrimEnd().EndsWith("// @" + marker, StringComparison.Ordinal));
-        Assert.True(index >= 0, $"marker @{marker} not found");
-        return index + 1;
-    }
+    private static int LineOf(string marker, [CallerFilePath] string file = "") => SourceFiles.LineOfMarker(marker, file);
 
     private static void AssertFrame(TaskDumpFrame frame, string method, string marker, string context)
     {
