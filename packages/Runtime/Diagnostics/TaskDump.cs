@@ -30,11 +30,12 @@ namespace Spindle.Diagnostics;
 /// </remarks>
 public sealed class TaskDump
 {
-    internal TaskDump(RuntimeFlavor flavor, DateTimeOffset takenAt, IReadOnlyList<TaskDumpEntry> tasks)
+    internal TaskDump(RuntimeFlavor flavor, DateTimeOffset takenAt, IReadOnlyList<TaskDumpEntry> tasks, int busyWorkers)
     {
         Flavor = flavor;
         TakenAt = takenAt;
         Tasks = tasks;
+        BusyWorkers = busyWorkers;
     }
 
     /// <summary>Gets the flavour of the runtime that was dumped.</summary>
@@ -45,6 +46,14 @@ public sealed class TaskDump
 
     /// <summary>Gets the tasks, in registry order.</summary>
     public IReadOnlyList<TaskDumpEntry> Tasks { get; }
+
+    /// <summary>
+    /// Gets how many worker threads were still inside one poll when the dump stopped waiting for
+    /// them (a task running synchronous code for longer than the pause timeout). Their tasks are
+    /// listed as running and not walked. Zero means the dump saw every task at one moment, between
+    /// polls, like tokio's.
+    /// </summary>
+    public int BusyWorkers { get; }
 
     /// <summary>Renders the dump as JSON for tools (camelCase, enums as strings).</summary>
     /// <returns>The JSON text.</returns>
@@ -58,7 +67,13 @@ public sealed class TaskDump
     public override string ToString()
     {
         var builder = new StringBuilder();
-        builder.Append(CultureInfo.InvariantCulture, $"task dump ({Flavor}, {Tasks.Count} tasks, {TakenAt:u})").Append('\n');
+        builder.Append(CultureInfo.InvariantCulture, $"task dump ({Flavor}, {Tasks.Count} tasks, {TakenAt:u}");
+        if (BusyWorkers > 0)
+        {
+            builder.Append(CultureInfo.InvariantCulture, $", {BusyWorkers} busy worker(s) not paused");
+        }
+
+        builder.Append(")\n");
         foreach (TaskDumpEntry entry in Tasks)
         {
             builder.Append('\n');

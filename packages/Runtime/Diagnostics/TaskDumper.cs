@@ -9,21 +9,27 @@ namespace Spindle.Diagnostics;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Consistency without stopping the workers: a task is walked only while it is not being polled,
-/// and the walk is trusted only if the task's poll count did not change across it (a poll is the
-/// only thing that moves a suspended task's state machines). A task that moved on is walked again,
-/// up to <see cref="Attempts"/> times, and otherwise reported with the note "moved on during the
-/// dump". A task that is running is reported as running, not walked. So every chain in a dump is
-/// one the task really was suspended in, between two of its polls; different tasks may be seen at
-/// slightly different moments (as with tokio's dump on a busy runtime after its barrier times out).
+/// Consistency, as in tokio: the dump is taken between polls. <see cref="RuntimeScheduler.PauseForDump"/>
+/// stops every worker (or the current-thread driver) before its next poll and wakes parked ones, so
+/// while the tasks are walked none of them moves, and the whole dump is one moment of the runtime.
+/// A worker still inside one poll after <see cref="PauseTimeout"/> (synchronous work in a task) is
+/// not waited for: its task is reported as running, not walked, and <see cref="TaskDump.BusyWorkers"/>
+/// says so. The dumping thread itself, if it is a worker, is not waited for either.
+/// </para>
+/// <para>
+/// Second line of defence for those busy workers (a poll that ends during the walk lets the worker
+/// arrive, but the task it polled has moved): a walk is trusted only if the task's state and poll
+/// count did not change across it; otherwise it is walked again, up to <see cref="Attempts"/>
+/// times, and then reported with the note "moved on during the dump".
 /// </para>
 /// <para>
 /// Steps:
-/// 1. Snapshot the registry (sharded locks, no global lock).
+/// 1. Pause the pollers; snapshot the registry (sharded locks, no global lock).
 /// 2. Per task: read state and poll count; Running/Blocking/Completed → listed, not walked.
 /// 3. Walk (<see cref="AsyncChainWalker"/>), then re-read state and poll count; retry or accept.
 /// 4. The leaf at the bottom: the task's registered Spindle leaf (it describes itself) or the
 ///    walker's description of a foreign awaitable.
+/// 5. Let the pollers go on.
 /// </para>
 /// </remarks>
 internal static class TaskDumper
@@ -31,8 +37,12 @@ internal static class TaskDumper
     /// <summary>Three walks cover a task woken once or twice during the dump; a task busier than that is reported as moving.</summary>
     private const int Attempts = 3;
 
+    /// <summary>How long a dump waits for a worker to finish its current poll before it reports that worker's task as running.</summary>
+    internal static readonly TimeSpan PauseTimeout = TimeSpan.FromMilliseconds(250);
+
     public static TaskDump Take(RuntimeCore core)
     {
+        using DumpPauseScope pause = core.Flavor.PauseForDump(PauseTimeout);
         List<TaskCore> tasks = core.Registry.Snapshot();
         var entries = new List<TaskDumpEntry>(tasks.Count);
         var frames = new List<TaskDumpFrame>();
@@ -41,7 +51,7 @@ internal static class TaskDumper
             entries.Add(Describe(task, frames));
         }
 
-        return new TaskDump(core.Options.Flavor, DateTimeOffset.UtcNow, entries);
+        return new TaskDump(core.Options.Flavor, DateTimeOffset.UtcNow, entries, pause.BusyPollers);
     }
 
     private static TaskDumpEntry Describe(TaskCore task, List<TaskDumpFrame> frames)

@@ -157,10 +157,18 @@ public readonly struct RuntimeHandle : IEquatable<RuntimeHandle>
     /// <returns>The dump; render it with <see cref="TaskDump.ToString"/> or <see cref="TaskDump.ToJson"/>.</returns>
     /// <remarks>
     /// <para>
-    /// Tasks are walked between their polls: a task that is running when the dump reaches it is
-    /// reported as running, and one that moves on while being walked is walked again (see
-    /// <see cref="TaskDump"/> for what can be read with and without a PDB, under trimming and AOT).
-    /// The walker never calls user code. The first dump reads each module's PDB once.
+    /// The dump is one moment of the runtime, taken between polls as tokio takes its own: every
+    /// worker (or the current-thread runtime's driving thread) pauses before its next poll, parked
+    /// workers are woken to pause too, and all resume when the walk is done. A worker still inside
+    /// one poll after 250 ms (synchronous work in a task) is not waited for: its task is reported as
+    /// running and counted in <see cref="TaskDump.BusyWorkers"/>. Called from a task, the calling
+    /// worker is the one taking the dump and is not waited for. See <see cref="TaskDump"/> for what
+    /// can be read with and without a PDB, under trimming and AOT. The walker never calls user code.
+    /// The first dump reads each module's PDB once.
+    /// </para>
+    /// <para>
+    /// The dump is taken synchronously on the calling thread (the returned task is complete), so
+    /// the caller's own task does not move while it is walked.
     /// </para>
     /// <para><b>Thread safety:</b> may be called from any thread, inside or outside the runtime.</para>
     /// </remarks>

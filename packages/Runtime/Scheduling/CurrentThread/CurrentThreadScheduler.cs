@@ -32,6 +32,9 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
     /// <summary>Remote tasks moved to the local queue per visit of the inject queue; half of tokio's local ring, as the multi-thread flavour's cap.</summary>
     private const int InjectBatch = 128;
 
+    /// <summary>How often a dump waiting for the driving thread looks whether it left BlockOn.</summary>
+    private static readonly TimeSpan CoreRecheck = TimeSpan.FromMilliseconds(10);
+
     [ThreadStatic]
     private static CurrentThreadScheduler? t_driving;
 
@@ -44,6 +47,7 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
     private int _injectCount;
     private long _tick;
     private volatile bool _stopped;
+    private bool _coreHeldForDump;
 
     public CurrentThreadScheduler(RuntimeCore runtime)
         : base(runtime)
@@ -59,6 +63,49 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
     public override int GlobalQueueDepth => Volatile.Read(ref _injectCount);
 
     public override int LocalQueueDepth(int worker) => (int)Volatile.Read(ref _stats.LocalQueueDepth);
+
+    /// <summary>The one thread that may be driving; the dump waits for it unless it takes the core itself.</summary>
+    protected override int PollersToPause() => 1;
+
+    protected override void WakePollers() => Runtime.Driver.Unpark();
+
+    protected override bool WaitForPollers(DumpPause pause, TimeSpan timeout)
+    {
+        // Nobody drives (or the dump is taken from a task on the driving thread: the monitor is
+        // re-entrant): holding the core keeps any BlockOn from starting until the dump is done.
+        long deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            if (Monitor.TryEnter(_core))
+            {
+                _coreHeldForDump = true;
+                return true;
+            }
+
+            // Someone drives: it arrives before its next poll. It may also leave BlockOn without
+            // polling again, so look at the core again now and then.
+            long now = Stopwatch.GetTimestamp();
+            if (now >= deadline)
+            {
+                return pause.WaitForAll(TimeSpan.Zero);
+            }
+
+            TimeSpan left = Stopwatch.GetElapsedTime(now, deadline);
+            if (pause.WaitForAll(left < CoreRecheck ? left : CoreRecheck))
+            {
+                return true;
+            }
+        }
+    }
+
+    protected override void OnDumpPauseEnded()
+    {
+        if (_coreHeldForDump)
+        {
+            _coreHeldForDump = false;
+            Monitor.Exit(_core);
+        }
+    }
 
     public override void Start()
     {
@@ -176,6 +223,7 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
         {
             while (!done())
             {
+                CheckDumpPause();
                 _tick++;
                 if (_tick % options.EventInterval == 0)
                 {

@@ -56,6 +56,17 @@ internal sealed class MultiThreadScheduler : RuntimeScheduler
 
     public override int LocalQueueDepth(int worker) => Workers[worker].Queue.Count;
 
+    protected override int PollersToPause() =>
+        Workers.Length - (Worker.Current?.Scheduler == this ? 1 : 0);
+
+    protected override void WakePollers()
+    {
+        foreach (Worker worker in Workers)
+        {
+            worker.Parker.Unpark();
+        }
+    }
+
     public override void Start()
     {
         RuntimeOptions options = Runtime.Options;

@@ -242,6 +242,7 @@ internal sealed class Worker
 
     private void PollOnce(TaskCore task, bool histogram)
     {
+        _scheduler.CheckDumpPause();
         _stats.Polls++;
         long start = histogram ? Stopwatch.GetTimestamp() : 0;
         PollResult result = task.Poll();
@@ -324,6 +325,7 @@ internal sealed class Worker
         while (!_scheduler.IsStopping)
         {
             Parker.Park(_isIdle);
+            _scheduler.CheckDumpPause();
             if (HasTasks)
             {
                 // Woken by a timer that scheduled on this thread: leave the sleeper list ourselves.
