@@ -60,13 +60,14 @@ public readonly struct JoinHandle<T> : IEquatable<JoinHandle<T>>
     /// <returns>The awaiter.</returns>
 #pragma warning disable CA2012 // The value task is consumed by the awaiter it is turned into.
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public ValueTaskAwaiter<T> GetAwaiter() => AsValueTask().GetAwaiter();
+    // No caller info: it would name this file. A task dump's frame carries the await's line.
+    public ValueTaskAwaiter<T> GetAwaiter() => AsValueTask(null, 0).GetAwaiter();
 #pragma warning restore CA2012
 
     /// <summary>Configures how the await resumes.</summary>
     /// <param name="continueOnCapturedContext"><see langword="false"/> to resume off the runtime (see <see cref="SpindleTask"/>).</param>
     /// <returns>A configured awaitable.</returns>
-    public ConfiguredValueTaskAwaitable<T> ConfigureAwait(bool continueOnCapturedContext) => AsValueTask().ConfigureAwait(continueOnCapturedContext);
+    public ConfiguredValueTaskAwaitable<T> ConfigureAwait(bool continueOnCapturedContext) => AsValueTask(null, 0).ConfigureAwait(continueOnCapturedContext);
 
     /// <summary>Returns a <see cref="ValueTask{T}"/> for the task's result (one await).</summary>
     /// <param name="callerFilePath">Filled in by the compiler.</param>
