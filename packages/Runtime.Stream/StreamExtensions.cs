@@ -250,7 +250,16 @@ public static class StreamExtensions
                     timer.Arm(deadline);
                 }
 
-                await WaitAsync(wake, draining ? default : cancellationToken);
+                // Awaited here rather than in a helper: an async helper method would allocate its
+                // state machine box on every wait that suspends.
+                try
+                {
+                    await wake.NotifiedAsync(draining ? default : cancellationToken);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    // Handled at the top of the loop: start draining.
+                }
             }
         }
         finally
@@ -355,7 +364,16 @@ public static class StreamExtensions
                     timer.Arm(deadline);
                 }
 
-                await WaitAsync(wake, draining ? default : cancellationToken);
+                // Awaited here rather than in a helper: an async helper method would allocate its
+                // state machine box on every wait that suspends.
+                try
+                {
+                    await wake.NotifiedAsync(draining ? default : cancellationToken);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    // Handled at the top of the loop: start draining.
+                }
             }
         }
         finally
@@ -363,18 +381,6 @@ public static class StreamExtensions
             await stop.CancelAsync();
             await reader.DisposeAsync(waitForWake);
             await timer.DisposeAsync(waitForWake);
-        }
-    }
-
-    private static async ValueTask WaitAsync(Notify wake, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await wake.NotifiedAsync(cancellationToken);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // The caller's loop sees the token and starts draining.
         }
     }
 
