@@ -61,7 +61,7 @@ public static class StreamExtensions
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
-        return TimeoutCore(source, duration, repeating: false, default);
+        return new ContextStream<TimeoutItem<T>>(TimeoutCore(source, duration, repeating: false, default));
     }
 
     /// <summary>
@@ -83,7 +83,7 @@ public static class StreamExtensions
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(period, TimeSpan.Zero);
-        return TimeoutCore(source, period, repeating: true, default);
+        return new ContextStream<TimeoutItem<T>>(TimeoutCore(source, period, repeating: true, default));
     }
 
     /// <summary>
@@ -103,7 +103,7 @@ public static class StreamExtensions
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
-        return ThrottleCore(source, duration, default);
+        return new ContextStream<T>(ThrottleCore(source, duration, default));
     }
 
     /// <summary>
@@ -125,7 +125,7 @@ public static class StreamExtensions
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
-        return ChunksTimeoutCore(source, maxSize, duration, default);
+        return new ContextStream<IReadOnlyList<T>>(ChunksTimeoutCore(source, maxSize, duration, default));
     }
 
     /// <summary>
@@ -141,7 +141,7 @@ public static class StreamExtensions
     public static IAsyncEnumerable<RecvResult<T>> NotifyClose<T>(this IAsyncEnumerable<T> source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        return NotifyCloseCore(source, default);
+        return new ContextStream<RecvResult<T>>(NotifyCloseCore(source, default));
     }
 
     private static async IAsyncEnumerable<RecvResult<T>> NotifyCloseCore<T>(IAsyncEnumerable<T> source, [EnumeratorCancellation] CancellationToken cancellationToken)
