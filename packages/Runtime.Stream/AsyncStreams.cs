@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using System.Threading;
 using System.Threading.Tasks;
+using Spindle.Streams.Internal;
 
 namespace Spindle.Streams;
 
@@ -46,7 +47,7 @@ public static class AsyncStreams
             ArgumentNullException.ThrowIfNull(source, nameof(sources));
         }
 
-        return MergeCore(snapshot, default);
+        return new MergeStream<T>(snapshot);
     }
 
     /// <summary>A stream with one item per delivery of <paramref name="signal"/>, listening from the start of each enumeration until its end.</summary>
@@ -63,7 +64,7 @@ public static class AsyncStreams
     [UnsupportedOSPlatform("browser")]
     [UnsupportedOSPlatform("ios")]
     [UnsupportedOSPlatform("tvos")]
-    public static IAsyncEnumerable<PosixSignal> Signal(PosixSignal signal) => SignalCore(signal, default);
+    public static IAsyncEnumerable<PosixSignal> Signal(PosixSignal signal) => new ContextStream<PosixSignal>(SignalCore(signal, default));
 
     /// <summary>A stream with one item per Ctrl+C (SIGINT), suppressing the default termination while it is enumerated.</summary>
     /// <returns><see cref="PosixSignal.SIGINT"/> once per press; the stream does not end by itself.</returns>
@@ -71,7 +72,7 @@ public static class AsyncStreams
     [UnsupportedOSPlatform("browser")]
     [UnsupportedOSPlatform("ios")]
     [UnsupportedOSPlatform("tvos")]
-    public static IAsyncEnumerable<PosixSignal> CtrlC() => SignalCore(PosixSignal.SIGINT, default);
+    public static IAsyncEnumerable<PosixSignal> CtrlC() => new ContextStream<PosixSignal>(SignalCore(PosixSignal.SIGINT, default));
 
     [UnsupportedOSPlatform("browser")]
     [UnsupportedOSPlatform("ios")]
@@ -82,21 +83,6 @@ public static class AsyncStreams
         while (await listener.RecvAsync(cancellationToken))
         {
             yield return signal;
-        }
-    }
-
-    private static async IAsyncEnumerable<T> MergeCore<T>(IAsyncEnumerable<T>[] sources, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        // A StreamMap per enumeration, keyed by position: every enumeration of the merge is independent.
-        var map = new StreamMap<int, T>();
-        for (int i = 0; i < sources.Length; i++)
-        {
-            map.Add(i, sources[i]);
-        }
-
-        await foreach (KeyValuePair<int, T> item in map.WithCancellation(cancellationToken))
-        {
-            yield return item.Value;
         }
     }
 }

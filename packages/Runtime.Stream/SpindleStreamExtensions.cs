@@ -7,6 +7,7 @@ using System.Runtime.Versioning;
 using System.Text;
 using System.Threading;
 using Spindle.Net;
+using Spindle.Streams.Internal;
 using Spindle.Sync;
 using Spindle.Time;
 
@@ -36,7 +37,7 @@ public static class SpindleStreamExtensions
     public static IAsyncEnumerable<T> ToAsyncEnumerable<T>(this MpscReceiver<T> receiver)
     {
         ArgumentNullException.ThrowIfNull(receiver);
-        return MpscCore(receiver, default);
+        return new ContextStream<T>(MpscCore(receiver, default));
     }
 
     /// <summary>
@@ -57,7 +58,7 @@ public static class SpindleStreamExtensions
     public static IAsyncEnumerable<BroadcastResult<T>> ToAsyncEnumerable<T>(this BroadcastReceiver<T> receiver)
     {
         ArgumentNullException.ThrowIfNull(receiver);
-        return BroadcastCore(receiver, default);
+        return new ContextStream<BroadcastResult<T>>(BroadcastCore(receiver, default));
     }
 
     /// <summary>A stream of the values of a watch receiver, ending when the sender is gone.</summary>
@@ -76,7 +77,7 @@ public static class SpindleStreamExtensions
             throw new ArgumentOutOfRangeException(nameof(start), start, "Use WatchStreamStart.CurrentValue or WatchStreamStart.ChangesOnly.");
         }
 
-        return WatchCore(receiver, start, default);
+        return new ContextStream<T>(WatchCore(receiver, start, default));
     }
 
     /// <summary>A stream of an interval's ticks; it does not end by itself.</summary>
@@ -87,7 +88,7 @@ public static class SpindleStreamExtensions
     public static IAsyncEnumerable<Instant> ToAsyncEnumerable(this Interval interval)
     {
         ArgumentNullException.ThrowIfNull(interval);
-        return IntervalCore(interval, default);
+        return new ContextStream<Instant>(IntervalCore(interval, default));
     }
 
     /// <summary>A stream with one item per delivery to a signal listener, ending when the listener is disposed.</summary>
@@ -101,7 +102,7 @@ public static class SpindleStreamExtensions
     public static IAsyncEnumerable<PosixSignal> ToAsyncEnumerable(this SignalListener listener)
     {
         ArgumentNullException.ThrowIfNull(listener);
-        return SignalCore(listener, default);
+        return new ContextStream<PosixSignal>(SignalCore(listener, default));
     }
 
     /// <summary>A stream of a join set's outcomes in completion order, ending when the set is empty.</summary>
@@ -117,7 +118,7 @@ public static class SpindleStreamExtensions
     public static IAsyncEnumerable<JoinResult<T>> ToAsyncEnumerable<T>(this JoinSet<T> joinSet)
     {
         ArgumentNullException.ThrowIfNull(joinSet);
-        return JoinSetCore(joinSet, default);
+        return new ContextStream<JoinResult<T>>(JoinSetCore(joinSet, default));
     }
 
     /// <summary>A stream of the connections <paramref name="listener"/> accepts, until it is disposed.</summary>
@@ -137,7 +138,7 @@ public static class SpindleStreamExtensions
     public static IAsyncEnumerable<TcpStream> ToAsyncEnumerable(this AsyncTcpListener listener)
     {
         ArgumentNullException.ThrowIfNull(listener);
-        return AcceptCore(static (l, ct) => l.AcceptAsync(ct), listener, default);
+        return new ContextStream<TcpStream>(AcceptCore(static (l, ct) => l.AcceptAsync(ct), listener, default));
     }
 
     /// <summary>A stream of the connections <paramref name="listener"/> accepts, until it is disposed.</summary>
@@ -148,7 +149,7 @@ public static class SpindleStreamExtensions
     public static IAsyncEnumerable<UnixStream> ToAsyncEnumerable(this UnixListener listener)
     {
         ArgumentNullException.ThrowIfNull(listener);
-        return AcceptCore(static (l, ct) => l.AcceptAsync(ct), listener, default);
+        return new ContextStream<UnixStream>(AcceptCore(static (l, ct) => l.AcceptAsync(ct), listener, default));
     }
 
     /// <summary>A stream of the lines of a text reader, ending at its end.</summary>
@@ -161,7 +162,7 @@ public static class SpindleStreamExtensions
     public static IAsyncEnumerable<string> ReadLinesAsync(this TextReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        return LinesCore(reader, ownsReader: false, default);
+        return new ContextStream<string>(LinesCore(reader, ownsReader: false, default));
     }
 
     /// <summary>A stream of the lines of a byte stream (e.g. a socket's <see cref="Stream"/> view), ending at its end.</summary>
@@ -175,7 +176,7 @@ public static class SpindleStreamExtensions
     public static IAsyncEnumerable<string> ReadLinesAsync(this Stream stream, Encoding? encoding = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        return StreamLinesCore(stream, encoding ?? Encoding.UTF8, default);
+        return new ContextStream<string>(StreamLinesCore(stream, encoding ?? Encoding.UTF8, default));
     }
 
     private static async IAsyncEnumerable<T> MpscCore<T>(MpscReceiver<T> receiver, [EnumeratorCancellation] CancellationToken cancellationToken)

@@ -61,7 +61,7 @@ public static class StreamExtensions
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
-        return TimeoutCore(source, duration, repeating: false, default);
+        return new ContextStream<TimeoutItem<T>>(TimeoutCore(source, duration, repeating: false, default));
     }
 
     /// <summary>
@@ -83,7 +83,7 @@ public static class StreamExtensions
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(period, TimeSpan.Zero);
-        return TimeoutCore(source, period, repeating: true, default);
+        return new ContextStream<TimeoutItem<T>>(TimeoutCore(source, period, repeating: true, default));
     }
 
     /// <summary>
@@ -103,7 +103,7 @@ public static class StreamExtensions
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
-        return ThrottleCore(source, duration, default);
+        return new ContextStream<T>(ThrottleCore(source, duration, default));
     }
 
     /// <summary>
@@ -125,7 +125,7 @@ public static class StreamExtensions
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
-        return ChunksTimeoutCore(source, maxSize, duration, default);
+        return new ContextStream<IReadOnlyList<T>>(ChunksTimeoutCore(source, maxSize, duration, default));
     }
 
     /// <summary>
@@ -141,7 +141,7 @@ public static class StreamExtensions
     public static IAsyncEnumerable<RecvResult<T>> NotifyClose<T>(this IAsyncEnumerable<T> source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        return NotifyCloseCore(source, default);
+        return new ContextStream<RecvResult<T>>(NotifyCloseCore(source, default));
     }
 
     private static async IAsyncEnumerable<RecvResult<T>> NotifyCloseCore<T>(IAsyncEnumerable<T> source, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -250,7 +250,16 @@ public static class StreamExtensions
                     timer.Arm(deadline);
                 }
 
-                await WaitAsync(wake, draining ? default : cancellationToken);
+                // Awaited here rather than in a helper: an async helper method would allocate its
+                // state machine box on every wait that suspends.
+                try
+                {
+                    await wake.NotifiedAsync(draining ? default : cancellationToken);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    // Handled at the top of the loop: start draining.
+                }
             }
         }
         finally
@@ -355,7 +364,16 @@ public static class StreamExtensions
                     timer.Arm(deadline);
                 }
 
-                await WaitAsync(wake, draining ? default : cancellationToken);
+                // Awaited here rather than in a helper: an async helper method would allocate its
+                // state machine box on every wait that suspends.
+                try
+                {
+                    await wake.NotifiedAsync(draining ? default : cancellationToken);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    // Handled at the top of the loop: start draining.
+                }
             }
         }
         finally
@@ -363,18 +381,6 @@ public static class StreamExtensions
             await stop.CancelAsync();
             await reader.DisposeAsync(waitForWake);
             await timer.DisposeAsync(waitForWake);
-        }
-    }
-
-    private static async ValueTask WaitAsync(Notify wake, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await wake.NotifiedAsync(cancellationToken);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // The caller's loop sees the token and starts draining.
         }
     }
 

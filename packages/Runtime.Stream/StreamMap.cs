@@ -186,7 +186,8 @@ public sealed class StreamMap<TKey, T> : IAsyncEnumerable<KeyValuePair<TKey, T>>
             }
         }
 
-        return RunAsync(enumeration, cancellationToken).GetAsyncEnumerator(default);
+        // Through a ContextEnumerator: a consumer resumed after a wait allocates nothing.
+        return new ContextEnumerator<KeyValuePair<TKey, T>>(RunAsync(enumeration, cancellationToken).GetAsyncEnumerator(default));
     }
 
     private async IAsyncEnumerable<KeyValuePair<TKey, T>> RunAsync(Enumeration enumeration, [EnumeratorCancellation] CancellationToken cancellationToken)

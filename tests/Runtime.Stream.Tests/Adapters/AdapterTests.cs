@@ -20,6 +20,31 @@ public sealed class AdapterTests
 
     [Theory]
     [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Mpsc_PendingStepPolledInsteadOfAwaited_CompletesWithTheItem(RuntimeFlavor flavor)
+    {
+        // A caller may poll IsCompleted and read the result without ever registering a continuation.
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            var (tx, rx) = Mpsc.Unbounded<int>();
+            await using IAsyncEnumerator<int> e = rx.ToAsyncEnumerable().GetAsyncEnumerator();
+            ValueTask<bool> next = e.MoveNextAsync();
+            Assert.False(next.IsCompleted);
+            tx.Send(7);
+            while (!next.IsCompleted) // bounded by Rt.Run
+            {
+                await SpindleTask.YieldAsync();
+            }
+
+            Assert.True(next.Result);
+            Assert.Equal(7, e.Current);
+            tx.Dispose();
+            Assert.False(await e.MoveNextAsync());
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
     public void Mpsc_EnumerationCancelled_MessageSentLaterStaysQueued(RuntimeFlavor flavor)
     {
         using Runtime runtime = Rt.Build(flavor);
