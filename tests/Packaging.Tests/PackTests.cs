@@ -17,24 +17,14 @@ namespace Spindle.Packaging.Tests;
 public sealed class PackTests : IDisposable
 {
     private static readonly TimeSpan s_toolTimeout = TimeSpan.FromMinutes(4);
-    private readonly string _work = Directory.CreateTempSubdirectory("spindle-pack-").FullName;
+    private readonly TempWorkspace _workspace = new("spindle-pack-");
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_work, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort: a leftover temp folder is harmless.
-        }
-    }
+    public void Dispose() => _workspace.Dispose();
 
     [Fact]
     public void Pack_Runtime_ProducesPackageAndSymbolsWithRepositoryMetadata_AndConsumerRuns()
     {
-        string feed = Path.Combine(_work, "feed");
+        string feed = Path.Combine(_workspace.Root, "feed");
         Repo.Run("dotnet", $"pack packages/Runtime/Runtime.csproj -c Release -o \"{feed}\"", Repo.Root, s_toolTimeout);
 
         string nupkg = Directory.GetFiles(feed, "Spindle.Runtime.*.nupkg").Single(f => !f.EndsWith(".snupkg", StringComparison.Ordinal));
@@ -56,7 +46,7 @@ public sealed class PackTests : IDisposable
             Assert.Contains(zip.Entries, e => e.FullName == "README.md");
         }
 
-        string consumer = Path.Combine(_work, "consumer");
+        string consumer = Path.Combine(_workspace.Root, "consumer");
         Directory.CreateDirectory(consumer);
         File.WriteAllText(Path.Combine(consumer, "Consumer.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
@@ -84,7 +74,7 @@ public sealed class PackTests : IDisposable
             """);
 
         // A private package cache: a stale Spindle.Runtime of the same version must not be picked up.
-        var env = new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(_work, "packages") };
+        var env = new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(_workspace.Root, "packages") };
         string output = Repo.Run("dotnet", "run -c Release", consumer, s_toolTimeout, env);
         Assert.Contains("42 fast", output, StringComparison.Ordinal);
     }
@@ -95,7 +85,7 @@ public sealed class PackTests : IDisposable
         // Issue 5: Spindle uses no System.Linq.Async (see packages/Runtime.Stream/README.md), so neither
         // a consumer of Spindle.Runtime and Spindle.Runtime.Net nor one of Spindle.Runtime.Stream may
         // find it, or Ix's System.Interactive.Async, in its restored dependency graph.
-        string feed = Path.Combine(_work, "feed");
+        string feed = Path.Combine(_workspace.Root, "feed");
         foreach (string project in new[] { "Runtime/Runtime.csproj", "Runtime.Net/Runtime.Net.csproj", "Runtime.Stream/Runtime.Stream.csproj" })
         {
             Repo.Run("dotnet", $"pack packages/{project} -c Release -o \"{feed}\"", Repo.Root, s_toolTimeout);
@@ -138,7 +128,7 @@ public sealed class PackTests : IDisposable
     /// </summary>
     private HashSet<string> RestoredPackages(string name, string feed, string version, params string[] packages)
     {
-        string consumer = Path.Combine(_work, name);
+        string consumer = Path.Combine(_workspace.Root, name);
         Directory.CreateDirectory(consumer);
         string references = string.Concat(packages.Select(p => $"""
                 <PackageReference Include="{p}" Version="{version}" />
@@ -176,7 +166,7 @@ public sealed class PackTests : IDisposable
             """);
 
         // A private package cache: a stale Spindle package of the same version must not be picked up.
-        var env = new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(_work, "packages") };
+        var env = new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(_workspace.Root, "packages") };
         Repo.Run("dotnet", "restore", consumer, s_toolTimeout, env);
 
         using JsonDocument assets = JsonDocument.Parse(File.ReadAllText(Path.Combine(consumer, "obj", "project.assets.json")));

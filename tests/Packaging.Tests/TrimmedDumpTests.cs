@@ -18,19 +18,9 @@ public sealed class TrimmedDumpTests : IDisposable
 {
     private static readonly TimeSpan s_toolTimeout = TimeSpan.FromMinutes(4);
     private static readonly string[] s_walkerTypes = ["AsyncChainWalker", "AwaitSiteReader", "AsyncMethodNames"];
-    private readonly string _work = Directory.CreateTempSubdirectory("spindle-trim-").FullName;
+    private readonly TempWorkspace _workspace = new("spindle-trim-");
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_work, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort: a leftover temp folder is harmless.
-        }
-    }
+    public void Dispose() => _workspace.Dispose();
 
     [Fact]
     public void TrimmedApp_DumpsOn_ShowsFramesAndLines()
@@ -59,7 +49,7 @@ public sealed class TrimmedDumpTests : IDisposable
 
     private (string Output, string Publish) PublishAndRun(string name, bool dumpsOff)
     {
-        string app = Path.Combine(_work, name);
+        string app = Path.Combine(_workspace.Root, name);
         Directory.CreateDirectory(app);
         string runtimeProject = Path.Combine(Repo.Root, "packages", "Runtime", "Runtime.csproj");
         File.WriteAllText(Path.Combine(app, "App.csproj"), $"""
