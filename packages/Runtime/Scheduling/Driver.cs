@@ -76,7 +76,14 @@ internal sealed class Driver
 
                 if (isIdle())
                 {
-                    _clock.AdvanceTo(deadline);
+                    // Jump to the earliest deadline as of now, not as read above: a task that ran
+                    // between that read and the idle check may have registered an earlier timer
+                    // (and then parked), and jumping past it would skip the work it was due to do.
+                    if (_time.NextDeadlineTicks() is long earliest)
+                    {
+                        _clock.AdvanceTo(earliest);
+                    }
+
                     _time.ProcessExpired();
                     return;
                 }

@@ -53,7 +53,8 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
         : base(runtime)
     {
         _stats = runtime.Metrics.Workers[0];
-        _isIdle = () => Volatile.Read(ref _injectCount) == 0 && Runtime.Blocking.ActiveCount == 0;
+        // Blocking work first: a finishing blocking task schedules its waker before it stops counting as active.
+        _isIdle = () => Runtime.Blocking.ActiveCount == 0 && Volatile.Read(ref _injectCount) == 0;
     }
 
     public override int WorkerCount => 1;

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Threading;
 
@@ -73,6 +74,19 @@ internal sealed class Idle
             int previous = Interlocked.Add(ref _state, -delta) + delta;
             _sleepers.Add(worker);
             return isSearching && (previous & SearchMask) == 1;
+        }
+    }
+
+    /// <summary>
+    /// Whether every worker is parked and <paramref name="noQueuedWork"/> holds, as one moment: the
+    /// sleeper list is held while the predicate runs, so no worker can unpark and take queued work
+    /// between the two reads (the paused clock's idle check).
+    /// </summary>
+    public bool AllParkedAnd(Func<bool> noQueuedWork)
+    {
+        lock (_lock)
+        {
+            return NumUnparked == 0 && noQueuedWork();
         }
     }
 

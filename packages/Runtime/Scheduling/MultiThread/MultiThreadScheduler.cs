@@ -19,6 +19,7 @@ internal sealed class MultiThreadScheduler : RuntimeScheduler
 {
     private volatile bool _stopping;
     private volatile bool _stopped;
+    private readonly Func<bool> _noQueuedWork;
 
     public MultiThreadScheduler(RuntimeCore runtime, int workers)
         : base(runtime)
@@ -28,6 +29,7 @@ internal sealed class MultiThreadScheduler : RuntimeScheduler
             throw new ArgumentOutOfRangeException(nameof(workers), workers, "A multi-thread runtime needs at least one worker thread.");
         }
 
+        _noQueuedWork = NoQueuedWork;
         Inject = new InjectQueue();
         Idle = new Idle(workers);
         SharedDriver = new SharedDriver(runtime.Driver);
@@ -84,13 +86,25 @@ internal sealed class MultiThreadScheduler : RuntimeScheduler
 
     /// <summary>Whether the whole runtime is idle, for the paused clock's auto-advance.</summary>
     /// <remarks>
+    /// <para>
     /// Queued work counts too: a worker whose driver park just fired timers holds the woken tasks in
     /// its queue while it is still listed as parked. It wrote them before releasing the driver lock,
     /// which the next driver holder acquires, so they are visible here.
+    /// </para>
+    /// <para>
+    /// The check must be one moment, not a sequence of reads: that worker may leave the sleeper list
+    /// and take its task between a read of "nobody unparked" and a read of its (now empty) queue, and
+    /// time would jump while the woken task runs. So the queues are read while
+    /// <see cref="Idle.AllParkedAnd"/> holds the sleeper list, which no worker can leave meanwhile.
+    /// Blocking work is read first: a finishing blocking task schedules its waker before it stops
+    /// counting as active.
+    /// </para>
     /// </remarks>
-    public bool IsIdle()
+    public bool IsIdle() => Runtime.Blocking.ActiveCount == 0 && Idle.AllParkedAnd(_noQueuedWork);
+
+    private bool NoQueuedWork()
     {
-        if (Idle.NumUnparked != 0 || !Inject.IsEmpty || Runtime.Blocking.ActiveCount != 0)
+        if (!Inject.IsEmpty)
         {
             return false;
         }
