@@ -91,7 +91,12 @@ internal sealed class RuntimeCore
     public TaskCell<T> Spawn<T>(Scheduler scheduler, RootKind kind, object func, string? name, string? file, int line, string? member, Action? onComplete = null, IJoinSetMember? joinSet = null)
     {
         ArgumentNullException.ThrowIfNull(func);
-        var cell = new TaskCell<T>(scheduler, kind, func, name, file, line, member) { CompletionNotify = onComplete, Observed = onComplete is not null, JoinSet = joinSet };
+        var cell = new TaskCell<T>(scheduler, kind, func, name, file, line, member) { JoinSet = joinSet };
+        if (onComplete is not null)
+        {
+            cell.SetCompletionNotify(onComplete);
+        }
+
         if (!Registry.TryAdd(cell))
         {
             ThrowHelper.ThrowShutDown();

@@ -33,72 +33,97 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
 {
     private static readonly Action<object?> s_joinCompleted = static _ => Debug.Fail("join sentinel invoked");
 
+    /// <summary>Set once the completion callback is registered on a root that suspended.</summary>
+    private const int RootCallbackRegistered = 1;
+
+    /// <summary>Set by whoever consumes the root's result (exactly once: a ValueTask may be read once).</summary>
+    private const int RootConsumed = 2;
+
     private readonly RootKind _kind;
-    private object? _func;
-    private Task? _rootTask;
-    // The root is consumed exactly once, in CompleteFromRoot (guarded by _rootConsumed).
-#pragma warning disable CA2012
-    private ValueTask<T> _rootValueTaskOfT;
-    private ValueTask _rootValueTask;
-#pragma warning restore CA2012
-    private Action? _onRootCompleted;
-    private int _rootConsumed;
+    private JoinOutcome _outcome;
+    private short _rootToken;
+    private int _rootState;
+
+    /// <summary>
+    /// The spawned delegate until the first poll starts the task; then, while the root runs, the
+    /// <see cref="Task"/> or the <see cref="IValueTaskSource"/> behind its ValueTask (with
+    /// <see cref="_rootToken"/>); null once the root is consumed. One field instead of one per shape
+    /// keeps the task object small (a spawn allocates only this object).
+    /// </summary>
+    private object? _root;
 
     private T? _result;
-    private ExceptionDispatchInfo? _error;
-    private JoinOutcome _outcome;
 
     private Action<object?>? _joinContinuation;
     private object? _joinState;
     private object? _joinTarget;
-    private Exception? _joinCancelError;
     private string? _joinerFile;
     private int _joinerLine;
 
     internal IJoinSetMember? JoinSet;
 
-    /// <summary>Called once on completion (BlockOn's wake-up); set before the task is scheduled.</summary>
-    internal Action? CompletionNotify;
-
-    /// <summary>Whether someone (BlockOn) consumes the outcome even without a join waiter.</summary>
-    internal bool Observed;
-
     public TaskCell(Scheduler scheduler, RootKind kind, object func, string? name, string? file, int line, string? member)
         : base(scheduler, name, file, line, member)
     {
         _kind = kind;
-        _func = func;
+        _root = func;
     }
+
+    /// <summary>Makes the task call <paramref name="notify"/> once on completion and count as observed (BlockOn's wake-up); before it is scheduled.</summary>
+    internal void SetCompletionNotify(Action notify)
+    {
+        TaskExtras extras = Extras;
+        extras.CompletionNotify = notify;
+        extras.Observed = true;
+    }
+
+    /// <summary>Says that someone (LocalSet's BlockOn) consumes the outcome even without a join waiter.</summary>
+    internal void MarkObserved() => Extras.Observed = true;
 
     public override bool IsBlocking => _kind is RootKind.BlockingFunc or RootKind.BlockingAction && !IsCompleted;
 
     public JoinOutcome Outcome => _outcome;
 
-    public Exception? Error => _error?.SourceException;
+    public Exception? Error => ExtrasIfCreated?.Error?.SourceException;
 
     protected override void StartRoot()
     {
-        object func = _func!;
+        object func = _root!;
         // The delegate and what it captured are not needed once the root exists.
-        _func = null;
+        _root = null;
         try
         {
             switch (_kind)
             {
                 case RootKind.TaskOfT:
-                    _rootTask = ((Func<Task<T>>)func)() ?? throw NullRoot();
+                    _root = ((Func<Task<T>>)func)() ?? throw NullRoot();
                     break;
                 case RootKind.Task:
-                    _rootTask = ((Func<Task>)func)() ?? throw NullRoot();
+                    _root = ((Func<Task>)func)() ?? throw NullRoot();
                     break;
-#pragma warning disable CA2012 // Stored to be consumed once in CompleteFromRoot.
                 case RootKind.ValueTaskOfT:
-                    _rootValueTaskOfT = ((Func<ValueTask<T>>)func)();
+                    ValueTask<T> rootOfT = ((Func<ValueTask<T>>)func)();
+                    if (rootOfT.IsCompleted)
+                    {
+                        // Nothing else can see this root: consume it here, whatever backs it.
+                        _rootState = RootConsumed;
+                        CompleteFromValueTask(rootOfT);
+                        return;
+                    }
+
+                    _root = ValueTaskAccess<T>.GetObject(rootOfT, out _rootToken);
                     break;
                 case RootKind.ValueTask:
-                    _rootValueTask = ((Func<ValueTask>)func)();
+                    ValueTask root = ((Func<ValueTask>)func)();
+                    if (root.IsCompleted)
+                    {
+                        _rootState = RootConsumed;
+                        CompleteFromValueTask(root);
+                        return;
+                    }
+
+                    _root = ValueTaskAccess.GetObject(root, out _rootToken);
                     break;
-#pragma warning restore CA2012
                 case RootKind.BlockingFunc:
                     T value = RunDetached((Func<T>)func);
                     Complete(JoinOutcome.Succeeded, value, null);
@@ -125,7 +150,7 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
         if (RootIsCompleted())
         {
             // No completion callback exists yet, so nothing can race this read of the root.
-            _rootConsumed = 1;
+            _rootState = RootConsumed;
             CompleteFromRootCore();
             return;
         }
@@ -135,48 +160,59 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
         // root completes elsewhere (after ConfigureAwait(false)) it is posted back to this task.
         // A ConfigureAwait(false) registration would instead always hop to the thread pool, because
         // the BCL refuses to inline continuations under a non-default SynchronizationContext.
-        _onRootCompleted = CompleteFromRoot;
+        _rootState = RootCallbackRegistered;
+        Action onRootCompleted = CompleteFromRoot;
+        // The rebuilt ValueTasks only register the callback here; the result is consumed once, in CompleteFromRoot.
+#pragma warning disable CA2012
         switch (_kind)
         {
             case RootKind.TaskOfT:
             case RootKind.Task:
-                _rootTask!.GetAwaiter().UnsafeOnCompleted(_onRootCompleted);
+                ((Task)_root!).GetAwaiter().UnsafeOnCompleted(onRootCompleted);
                 break;
             case RootKind.ValueTaskOfT:
-                _rootValueTaskOfT.GetAwaiter().UnsafeOnCompleted(_onRootCompleted);
+                RootValueTaskOfT(_root!).GetAwaiter().UnsafeOnCompleted(onRootCompleted);
                 break;
             default:
-                _rootValueTask.GetAwaiter().UnsafeOnCompleted(_onRootCompleted);
+                RootValueTask(_root!).GetAwaiter().UnsafeOnCompleted(onRootCompleted);
                 break;
         }
+#pragma warning restore CA2012
     }
+
+    /// <summary>The running ValueTask root rebuilt from what <see cref="_root"/> and <see cref="_rootToken"/> hold (a Task or a source).</summary>
+    private ValueTask<T> RootValueTaskOfT(object root) =>
+        root is Task<T> task ? new ValueTask<T>(task) : new ValueTask<T>((IValueTaskSource<T>)root, _rootToken);
+
+    private ValueTask RootValueTask(object root) =>
+        root is Task task ? new ValueTask(task) : new ValueTask((IValueTaskSource)root, _rootToken);
 
     /// <inheritdoc/>
     internal override object? GetRootForDump(out short token)
     {
         token = 0;
-        switch (_kind)
+        if (_kind is RootKind.BlockingFunc or RootKind.BlockingAction)
         {
-            case RootKind.TaskOfT:
-            case RootKind.Task:
-                return Volatile.Read(ref _rootTask);
-            case RootKind.ValueTaskOfT:
-                // A copy: the struct may be cleared concurrently, and a torn copy is caught by the walker's checks.
-                ValueTask<T> rootOfT = _rootValueTaskOfT;
-                return Diagnostics.ValueTaskAccess<T>.GetObject(rootOfT, out token);
-            case RootKind.ValueTask:
-                ValueTask root = _rootValueTask;
-                return Diagnostics.ValueTaskAccess.GetObject(root, out token);
-            default:
-                return null;
+            return null;
         }
+
+        // Racy: the root may be consumed meanwhile (and the token is then stale), which the walker's checks catch.
+        object? root = Volatile.Read(ref _root);
+        if (root is null or Delegate)
+        {
+            // Not started yet (the field still holds the spawned delegate), or done.
+            return null;
+        }
+
+        token = _rootToken;
+        return root;
     }
 
     /// <inheritdoc/>
     protected override void CheckRootAfterPoll()
     {
         // Cheap check that also covers roots whose completion continuation was queued, not inlined.
-        if (_onRootCompleted is not null && Volatile.Read(ref _rootConsumed) == 0 && RootIsCompleted())
+        if (Volatile.Read(ref _rootState) == RootCallbackRegistered && RootIsCompleted())
         {
             CompleteFromRoot();
         }
@@ -192,17 +228,30 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
     private InvalidOperationException NullRoot() =>
         new($"The delegate spawned as task #{Id} returned a null Task. Return a Task (e.g. make the lambda async) instead of null.");
 
-    private bool RootIsCompleted() => _kind switch
+    private bool RootIsCompleted()
     {
-        RootKind.TaskOfT or RootKind.Task => _rootTask is { IsCompleted: true },
-        RootKind.ValueTaskOfT => _rootValueTaskOfT.IsCompleted,
-        _ => _rootValueTask.IsCompleted,
-    };
+        // Read once: the completion callback on another thread may consume and clear the root meanwhile.
+        object? root = Volatile.Read(ref _root);
+        if (root is null)
+        {
+            return false;
+        }
+
+        // Only the status is read from the rebuilt ValueTasks; the result is consumed once, in CompleteFromRoot.
+#pragma warning disable CA2012
+        return _kind switch
+        {
+            RootKind.TaskOfT or RootKind.Task => ((Task)root).IsCompleted,
+            RootKind.ValueTaskOfT => RootValueTaskOfT(root).IsCompleted,
+            _ => RootValueTask(root).IsCompleted,
+        };
+#pragma warning restore CA2012
+    }
 
     private void CompleteFromRoot()
     {
         // A ValueTask's result may be read once: the poll check and the callback may both get here.
-        if (Interlocked.Exchange(ref _rootConsumed, 1) != 0)
+        if ((Interlocked.Or(ref _rootState, RootConsumed) & RootConsumed) != 0)
         {
             return;
         }
@@ -212,24 +261,31 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
 
     private void CompleteFromRootCore()
     {
-        T? value = default;
+        object root = _root!;
+        switch (_kind)
+        {
+            case RootKind.TaskOfT:
+                CompleteFromValueTask(new ValueTask<T>((Task<T>)root));
+                break;
+            case RootKind.Task:
+                CompleteFromValueTask(new ValueTask((Task)root));
+                break;
+            case RootKind.ValueTaskOfT:
+                CompleteFromValueTask(RootValueTaskOfT(root));
+                break;
+            default:
+                CompleteFromValueTask(RootValueTask(root));
+                break;
+        }
+    }
+
+    /// <summary>Takes a completed root's result (once) and completes the task with it.</summary>
+    private void CompleteFromValueTask(ValueTask<T> root)
+    {
+        T value;
         try
         {
-            switch (_kind)
-            {
-                case RootKind.TaskOfT:
-                    value = ((Task<T>)_rootTask!).GetAwaiter().GetResult();
-                    break;
-                case RootKind.Task:
-                    _rootTask!.GetAwaiter().GetResult();
-                    break;
-                case RootKind.ValueTaskOfT:
-                    value = _rootValueTaskOfT.GetAwaiter().GetResult();
-                    break;
-                default:
-                    _rootValueTask.GetAwaiter().GetResult();
-                    break;
-            }
+            value = root.GetAwaiter().GetResult();
         }
         catch (OperationCanceledException) when (IsAbortRequested)
         {
@@ -245,24 +301,52 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
         }
         finally
         {
-            _rootTask = null;
-            _rootValueTaskOfT = default;
-            _rootValueTask = default;
+            _root = null;
         }
 
         Complete(JoinOutcome.Succeeded, value, null);
     }
 
+    private void CompleteFromValueTask(ValueTask root)
+    {
+        try
+        {
+            root.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (IsAbortRequested)
+        {
+            Complete(JoinOutcome.Aborted, default, null);
+            return;
+        }
+#pragma warning disable CA1031 // The task's exception is its result: it is delivered through the handle.
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
+            Complete(JoinOutcome.Faulted, default, ExceptionDispatchInfo.Capture(error));
+            return;
+        }
+        finally
+        {
+            _root = null;
+        }
+
+        Complete(JoinOutcome.Succeeded, default, null);
+    }
+
     protected override void CompleteAbortedBeforeStart()
     {
-        _func = null;
+        _root = null;
         Complete(JoinOutcome.Aborted, default, null);
     }
 
     private void Complete(JoinOutcome outcome, T? value, ExceptionDispatchInfo? error)
     {
         _result = value;
-        _error = error;
+        if (error is not null)
+        {
+            Extras.Error = error;
+        }
+
         _outcome = outcome;
         if (!TrySetCompleteState())
         {
@@ -273,7 +357,8 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
         runtime.OnTaskTerminated(this);
 
         IJoinSetMember? set = JoinSet;
-        bool observed = set is not null || Observed;
+        TaskExtras? extras = ExtrasIfCreated;
+        bool observed = set is not null || extras is { Observed: true };
         // Publishes the outcome written above to whoever swapped the continuation in (pairs with OnCompleted).
         Action<object?>? continuation = Interlocked.Exchange(ref _joinContinuation, s_joinCompleted);
         if (continuation is not null)
@@ -288,7 +373,7 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
         }
 
         set?.OnMemberCompleted(this);
-        CompletionNotify?.Invoke();
+        extras?.CompletionNotify?.Invoke();
 
         if (outcome == JoinOutcome.Faulted && !observed)
         {
@@ -309,7 +394,7 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
 
     public ValueTaskSourceStatus GetStatus(short token)
     {
-        if (Volatile.Read(ref _joinCancelError) is not null)
+        if (ExtrasIfCreated is { } extras && Volatile.Read(ref extras.JoinCancelError) is not null)
         {
             return ValueTaskSourceStatus.Canceled;
         }
@@ -369,7 +454,7 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
 
     public T GetResult(short token)
     {
-        Exception? cancelled = Interlocked.Exchange(ref _joinCancelError, null);
+        Exception? cancelled = ExtrasIfCreated is { } extras ? Interlocked.Exchange(ref extras.JoinCancelError, null) : null;
         if (cancelled is not null)
         {
             ExceptionDispatchInfo.Throw(cancelled);
@@ -387,7 +472,7 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
             case JoinOutcome.Aborted:
                 throw new TaskAbortedException(Id, Name);
             default:
-                _error!.Throw();
+                Extras.Error!.Throw();
                 return default!;
         }
     }
@@ -412,7 +497,7 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
 
         _joinState = null;
         _joinTarget = null;
-        Volatile.Write(ref _joinCancelError, error);
+        Volatile.Write(ref Extras.JoinCancelError, error);
         (target as TaskCore)?.RemoveWaitingLeaf(this);
         LeafCore<T>.Dispatch(continuation, state, target, null);
         return true;
@@ -423,5 +508,5 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
 
     /// <summary>Result for <see cref="JoinSet{T}"/>: the outcome without throwing.</summary>
     internal JoinResult<T> ToJoinResult() =>
-        new(Id, Name, _outcome, _result, _outcome == JoinOutcome.Faulted ? _error : null);
+        new(Id, Name, _outcome, _result, _outcome == JoinOutcome.Faulted ? ExtrasIfCreated?.Error : null);
 }

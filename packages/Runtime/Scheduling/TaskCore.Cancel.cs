@@ -16,23 +16,19 @@ internal abstract partial class TaskCore
     /// fields below. Abort reads this slot too; timeouts never need it (it lies in no scope).
     /// </summary>
     private ILeaf? _fastLeaf;
-    private ILeaf? _leaf;
-    private TimeoutScope? _leafScope;
-    private List<(ILeaf Leaf, TimeoutScope? Scope)>? _moreLeaves;
-    private CancellationTokenSource? _cts;
-    private int _activeScopes;
 
     /// <summary>The token cancelled when the task is aborted, for awaits that are not Spindle leaves.</summary>
     public CancellationToken CancellationToken
     {
         get
         {
-            CancellationTokenSource? cts = Volatile.Read(ref _cts);
+            TaskExtras extras = Extras;
+            CancellationTokenSource? cts = Volatile.Read(ref extras.Cts);
             if (cts is null)
             {
                 var created = new CancellationTokenSource();
                 // Publish once; the loser disposes its copy.
-                cts = Interlocked.CompareExchange(ref _cts, created, null) ?? created;
+                cts = Interlocked.CompareExchange(ref extras.Cts, created, null) ?? created;
                 if (!ReferenceEquals(cts, created))
                 {
                     created.Dispose();
@@ -49,20 +45,20 @@ internal abstract partial class TaskCore
     }
 
     /// <summary>Number of <see cref="TimeoutScope"/>s open in this task; leaves look the scope up only when it is non-zero.</summary>
-    internal int ActiveScopes => Volatile.Read(ref _activeScopes);
+    internal int ActiveScopes => Volatile.Read(ref _extras) is { } extras ? Volatile.Read(ref extras.ActiveScopes) : 0;
 
-    internal void EnterScope() => Interlocked.Increment(ref _activeScopes);
+    internal void EnterScope() => Interlocked.Increment(ref Extras.ActiveScopes);
 
-    internal void ExitScope() => Interlocked.Decrement(ref _activeScopes);
+    internal void ExitScope() => Interlocked.Decrement(ref Extras.ActiveScopes);
 
     /// <summary>What the task waits on now (the first registered leaf), for listings.</summary>
     public LeafInfo? DescribeWait()
     {
         ILeaf? leaf = Volatile.Read(ref _fastLeaf);
-        if (leaf is null)
+        if (leaf is null && Volatile.Read(ref _extras) is { } extras)
         {
             EnterLock();
-            leaf = _leaf;
+            leaf = extras.Leaf;
             ExitLock();
         }
 
@@ -110,15 +106,16 @@ internal abstract partial class TaskCore
             return;
         }
 
+        TaskExtras extras = Extras;
         EnterLock();
-        if (_leaf is null)
+        if (extras.Leaf is null)
         {
-            _leaf = leaf;
-            _leafScope = scope;
+            extras.Leaf = leaf;
+            extras.LeafScope = scope;
         }
         else
         {
-            (_moreLeaves ??= new List<(ILeaf, TimeoutScope?)>()).Add((leaf, scope));
+            (extras.MoreLeaves ??= new List<(ILeaf, TimeoutScope?)>()).Add((leaf, scope));
         }
 
         ExitLock();
@@ -146,25 +143,32 @@ internal abstract partial class TaskCore
             return;
         }
 
-        EnterLock();
-        if (ReferenceEquals(_leaf, leaf))
+        // A leaf outside the fast slot was registered through the extras, which then exist.
+        TaskExtras? extras = Volatile.Read(ref _extras);
+        if (extras is null)
         {
-            _leaf = null;
-            _leafScope = null;
-            if (_moreLeaves is { Count: > 0 })
+            return;
+        }
+
+        EnterLock();
+        if (ReferenceEquals(extras.Leaf, leaf))
+        {
+            extras.Leaf = null;
+            extras.LeafScope = null;
+            if (extras.MoreLeaves is { Count: > 0 } more)
             {
-                (_leaf, _leafScope) = _moreLeaves[^1];
-                _moreLeaves.RemoveAt(_moreLeaves.Count - 1);
+                (extras.Leaf, extras.LeafScope) = more[^1];
+                more.RemoveAt(more.Count - 1);
             }
         }
-        else if (_moreLeaves is not null)
+        else if (extras.MoreLeaves is { } more)
         {
             // A plain loop: a lambda capturing `leaf` would allocate its closure on every call.
-            for (int i = 0; i < _moreLeaves.Count; i++)
+            for (int i = 0; i < more.Count; i++)
             {
-                if (ReferenceEquals(_moreLeaves[i].Leaf, leaf))
+                if (ReferenceEquals(more[i].Leaf, leaf))
                 {
-                    _moreLeaves.RemoveAt(i);
+                    more.RemoveAt(i);
                     break;
                 }
             }
@@ -187,7 +191,7 @@ internal abstract partial class TaskCore
 
         OrState(StateAbortRequested);
         CancelLeaves(null, AbortedException());
-        CancellationTokenSource? cts = Volatile.Read(ref _cts);
+        CancellationTokenSource? cts = Volatile.Read(ref _extras) is { } extras ? Volatile.Read(ref extras.Cts) : null;
         if (cts is not null)
         {
             TryCancelSource(cts);
@@ -207,24 +211,29 @@ internal abstract partial class TaskCore
         ILeaf? single = null;
         // Abort ends the scope-less wait too (after its state change: pairs with AddWaitingLeaf's CAS-then-check).
         ILeaf? fast = scope is null ? Volatile.Read(ref _fastLeaf) : null;
-        EnterLock();
-        if (_leaf is not null && (scope is null || (_leafScope is not null && _leafScope.IsWithin(scope))))
+        // The extras exist before any leaf is registered in them (AddWaitingLeaf creates them first).
+        TaskExtras? extras = Volatile.Read(ref _extras);
+        if (extras is not null)
         {
-            single = _leaf;
-        }
-
-        if (_moreLeaves is not null)
-        {
-            foreach (var (leaf, leafScope) in _moreLeaves)
+            EnterLock();
+            if (extras.Leaf is not null && (scope is null || (extras.LeafScope is not null && extras.LeafScope.IsWithin(scope))))
             {
-                if (scope is null || (leafScope is not null && leafScope.IsWithin(scope)))
+                single = extras.Leaf;
+            }
+
+            if (extras.MoreLeaves is not null)
+            {
+                foreach (var (leaf, leafScope) in extras.MoreLeaves)
                 {
-                    (victims ??= new List<ILeaf>()).Add(leaf);
+                    if (scope is null || (leafScope is not null && leafScope.IsWithin(scope)))
+                    {
+                        (victims ??= new List<ILeaf>()).Add(leaf);
+                    }
                 }
             }
-        }
 
-        ExitLock();
+            ExitLock();
+        }
 
         // Outside the lock: cancelling completes the leaf, which re-enters RemoveWaitingLeaf.
         fast?.TryCancelWaitOf(this, error);
@@ -239,7 +248,7 @@ internal abstract partial class TaskCore
     }
 
     internal OperationCanceledException AbortedException() =>
-        new($"Task #{Id}{(Name is null ? "" : $" \"{Name}\"")} was aborted.", Volatile.Read(ref _cts)?.Token ?? new CancellationToken(canceled: true));
+        new($"Task #{Id}{(Name is null ? "" : $" \"{Name}\"")} was aborted.", (Volatile.Read(ref _extras) is { } extras ? Volatile.Read(ref extras.Cts) : null)?.Token ?? new CancellationToken(canceled: true));
 
     private void TryCancelSource(CancellationTokenSource cts)
     {

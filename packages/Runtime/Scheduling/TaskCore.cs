@@ -45,20 +45,33 @@ internal abstract partial class TaskCore : SynchronizationContext
     [ThreadStatic]
     private static TaskCore? t_current;
 
+    /// <summary>
+    /// Continuations yielded by the task polled on this thread during its poll. Yields happen only
+    /// inside a poll, on its thread, so they need no field (and no lock) on the task: the poll's
+    /// epilogue moves them to the task's queue. A nested poll (a LocalSet driven from inside a
+    /// task) saves and restores the outer poll's list.
+    /// </summary>
+    [ThreadStatic]
+    private static ContinuationQueue t_yielded;
+
     private static readonly Action<object?> s_startRoot = static t => ((TaskCore)t!).StartRoot();
 
     private static long s_nextId;
 
     private int _state;
-    private int _lock;
+    private SpinGate _lock;
     private ContinuationQueue _pending;
-    private ContinuationQueue _yielded;
+    private TaskExtras? _extras;
 
     protected TaskCore(Scheduler scheduler, string? name, string? spawnFile, int spawnLine, string? spawnMember)
     {
         Scheduler = scheduler;
         Id = Interlocked.Increment(ref s_nextId);
-        Name = name;
+        if (name is not null)
+        {
+            _extras = new TaskExtras { Name = name };
+        }
+
         SpawnFilePath = spawnFile;
         SpawnLineNumber = spawnLine;
         SpawnMemberName = spawnMember;
@@ -69,7 +82,19 @@ internal abstract partial class TaskCore : SynchronizationContext
 
     public long Id { get; }
 
-    public string? Name { get; }
+    public string? Name => Volatile.Read(ref _extras)?.Name;
+
+    /// <summary>The task's rarely used state, allocated on first use (at most one per task).</summary>
+    internal TaskExtras Extras => Volatile.Read(ref _extras) ?? CreateExtras();
+
+    /// <summary>The extras if they exist, without creating them.</summary>
+    internal TaskExtras? ExtrasIfCreated => Volatile.Read(ref _extras);
+
+    private TaskExtras CreateExtras()
+    {
+        var created = new TaskExtras();
+        return Interlocked.CompareExchange(ref _extras, created, null) ?? created;
+    }
 
     public string? SpawnFilePath { get; }
 
@@ -181,9 +206,18 @@ internal abstract partial class TaskCore : SynchronizationContext
     /// <summary>Queues a continuation that must not run before the task has gone to the back of the run queue.</summary>
     public void EnqueueYield(Delegate callback, object? state)
     {
-        EnterLock();
-        _yielded.Enqueue(callback, state);
-        ExitLock();
+        if (ReferenceEquals(t_current, this))
+        {
+            t_yielded.Enqueue(callback, state);
+        }
+        else
+        {
+            // Not inside this task's poll (no Spindle leaf does this): an ordinary wake, scheduled as a yield.
+            EnterLock();
+            _pending.Enqueue(callback, state);
+            ExitLock();
+        }
+
         Wake(hint: ScheduleHint.Yield);
     }
 
@@ -242,7 +276,7 @@ internal abstract partial class TaskCore : SynchronizationContext
         while (true)
         {
             EnterLock();
-            bool got = _pending.TryDequeue(out Delegate callback, out object? state) || _yielded.TryDequeue(out callback, out state);
+            bool got = _pending.TryDequeue(out Delegate callback, out object? state);
             ExitLock();
             if (!got)
             {
@@ -283,6 +317,9 @@ internal abstract partial class TaskCore : SynchronizationContext
 
         bool firstPoll = (s & StateStarted) == 0;
         TaskCore? previousTask = t_current;
+        // Empty unless this poll is nested inside another task's poll on this thread.
+        ContinuationQueue outerYielded = t_yielded;
+        t_yielded = default;
         SynchronizationContext? previousContext = SynchronizationContext.Current;
         t_current = this;
         SetSynchronizationContext(this);
@@ -329,16 +366,17 @@ internal abstract partial class TaskCore : SynchronizationContext
         LastPollEndMilliseconds = Environment.TickCount64;
         runtime.Hooks.AfterPoll?.Invoke(new TaskMeta(this));
 
-        // Yielded continuations join the ordinary queue now that this poll is over. Only this
-        // thread adds to _yielded (yields happen inside the poll), so the peek is exact.
+        // Yielded continuations join the ordinary queue now that this poll is over.
         bool yielded = false;
-        if (!_yielded.IsEmpty)
+        if (!t_yielded.IsEmpty)
         {
             EnterLock();
-            _pending.TakeAll(ref _yielded);
+            _pending.TakeAll(ref t_yielded);
             ExitLock();
             yielded = true;
         }
+
+        t_yielded = outerYielded;
 
         s = Volatile.Read(ref _state);
         while (true)
@@ -467,31 +505,10 @@ internal abstract partial class TaskCore : SynchronizationContext
 
     // ---- the task's spin lock: guards the continuation queues and the waiting-leaf slots ----
 
-    private void EnterLock()
-    {
-        // Critical sections are a handful of field writes; spinning beats a kernel lock object,
-        // which would be a second allocation per task.
-        if (Interlocked.CompareExchange(ref _lock, 1, 0) != 0)
-        {
-            EnterLockContended();
-        }
-    }
+    // Critical sections are a handful of field writes; a gate embedded in the task beats a lock
+    // object, which would be a second allocation per task. Leaving it is a full fence: Wake reads the
+    // state right after enqueuing, and that read must not move ahead of the queue write.
+    private void EnterLock() => _lock.Enter();
 
-    private void EnterLockContended()
-    {
-        SpinWait spinner = default;
-        while (Volatile.Read(ref _lock) != 0 || Interlocked.CompareExchange(ref _lock, 1, 0) != 0)
-        {
-            spinner.SpinOnce(sleep1Threshold: -1);
-        }
-    }
-
-    private void ExitLock()
-    {
-        Debug.Assert(_lock == 1, "ExitLock without EnterLock");
-        // A full fence, not just a release: Wake reads the state right after enqueuing, and that
-        // read must not move ahead of the queue write (store-load reordering would let a waker see
-        // "Scheduled" while the poller, already running, still sees an empty queue).
-        Interlocked.Exchange(ref _lock, 0);
-    }
+    private void ExitLock() => _lock.Exit();
 }

@@ -128,7 +128,7 @@ public sealed class LocalSet : IDisposable
         try
         {
             TaskCell<T> root = spawn(function);
-            root.Observed = true;
+            root.MarkObserved();
             _scheduler.DriveUntil(root);
             return root;
         }
