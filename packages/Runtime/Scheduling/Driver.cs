@@ -41,9 +41,14 @@ internal sealed class Driver
     public IO.IoDriver? Io => _io;
 
     /// <summary>Dispatches ready I/O and fires due timers without blocking (periodic maintenance). Returns how many fired.</summary>
+    /// <remarks>
+    /// With no resource registered there is no readiness to collect, so the poll skips the I/O
+    /// backend's system call (an <c>epoll_wait</c> every <c>EventInterval</c> polls cost spawn-heavy
+    /// work about a tenth of its time). A resource registered meanwhile is seen by the next poll or park.
+    /// </remarks>
     public int Poll()
     {
-        if (_io is not null && !_io.IsShutdown)
+        if (_io is not null && _io.RegistrationCount != 0 && !_io.IsShutdown)
         {
             _io.Poll(0);
         }

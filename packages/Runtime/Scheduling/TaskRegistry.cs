@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Numerics;
 using System.Threading;
+using Spindle.Internal;
 
 namespace Spindle.Scheduling;
 
@@ -65,7 +66,8 @@ internal sealed class TaskRegistry
     {
         int index = (int)(task.Id & _mask);
         Shard shard = _shards[index];
-        lock (shard.Gate)
+        shard.Gate.Enter();
+        try
         {
             // Read under the shard lock: Close takes every shard lock after setting the flag, so a
             // task added here is either refused or seen by Close's snapshot.
@@ -85,6 +87,10 @@ internal sealed class TaskRegistry
             shard.Count++;
             shard.Added++;
         }
+        finally
+        {
+            shard.Gate.Exit();
+        }
 
         return true;
     }
@@ -98,7 +104,8 @@ internal sealed class TaskRegistry
         }
 
         Shard shard = _shards[index];
-        lock (shard.Gate)
+        shard.Gate.Enter();
+        try
         {
             if (task.RegistryShard < 0)
             {
@@ -124,6 +131,10 @@ internal sealed class TaskRegistry
             task.RegistryShard = -1;
             shard.Count--;
         }
+        finally
+        {
+            shard.Gate.Exit();
+        }
     }
 
     /// <summary>Refuses further tasks and returns the live ones.</summary>
@@ -140,12 +151,17 @@ internal sealed class TaskRegistry
         var tasks = new List<TaskCore>();
         foreach (Shard shard in _shards)
         {
-            lock (shard.Gate)
+            shard.Gate.Enter();
+            try
             {
                 for (TaskCore? t = shard.Head; t is not null; t = t.RegistryNext)
                 {
                     tasks.Add(t);
                 }
+            }
+            finally
+            {
+                shard.Gate.Exit();
             }
         }
 
@@ -154,7 +170,8 @@ internal sealed class TaskRegistry
 
     private sealed class Shard
     {
-        public readonly Lock Gate = new();
+        // A spin gate, not a Lock: taken once per spawn and once per completion, for a few writes.
+        public SpinGate Gate;
         public TaskCore? Head;
         public int Count;
         public long Added;

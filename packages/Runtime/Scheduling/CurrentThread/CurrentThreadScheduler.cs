@@ -38,14 +38,16 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
     [ThreadStatic]
     private static CurrentThreadScheduler? t_driving;
 
-    private readonly Queue<TaskCore> _local = new();
+    private readonly Queue<TaskSlot> _local = new();
     private readonly Lock _injectLock = new();
-    private readonly Queue<TaskCore> _inject = new();
+    private readonly Queue<TaskSlot> _inject = new();
     private readonly object _core = new();
     private readonly WorkerStats _stats;
     private readonly Func<bool> _isIdle;
     private int _injectCount;
-    private long _tick;
+    // Countdowns, not a tick modulo: an integer division per poll showed in spawn-heavy profiles.
+    private int _untilMaintenance;
+    private int _untilInjectFirst;
     private volatile bool _stopped;
     private bool _coreHeldForDump;
 
@@ -122,7 +124,7 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
 
         if (t_driving == this)
         {
-            _local.Enqueue(task);
+            _local.Enqueue(new TaskSlot(task));
             _stats.LocalSchedules++;
             _stats.LocalQueueDepth = _local.Count;
             return;
@@ -130,7 +132,7 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
 
         lock (_injectLock)
         {
-            _inject.Enqueue(task);
+            _inject.Enqueue(new TaskSlot(task));
             _injectCount++;
         }
 
@@ -184,7 +186,11 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
         {
             try
             {
-                leftovers.AddRange(_local);
+                foreach (TaskSlot slot in _local)
+                {
+                    leftovers.Add(slot.Task!);
+                }
+
                 _local.Clear();
             }
             finally
@@ -195,7 +201,11 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
 
         lock (_injectLock)
         {
-            leftovers.AddRange(_inject);
+            foreach (TaskSlot slot in _inject)
+            {
+                leftovers.Add(slot.Task!);
+            }
+
             _inject.Clear();
             _injectCount = 0;
         }
@@ -225,9 +235,9 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
             while (!done())
             {
                 CheckDumpPause();
-                _tick++;
-                if (_tick % options.EventInterval == 0)
+                if (--_untilMaintenance <= 0)
                 {
+                    _untilMaintenance = options.EventInterval;
                     driver.Poll();
                 }
 
@@ -264,8 +274,9 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
 
     private TaskCore? Next(int globalInterval)
     {
-        if (_tick % globalInterval == 0)
+        if (--_untilInjectFirst <= 0)
         {
+            _untilInjectFirst = globalInterval;
             return TakeInjected() ?? TakeLocal();
         }
 
@@ -274,8 +285,9 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
 
     private TaskCore? TakeLocal()
     {
-        if (_local.TryDequeue(out TaskCore? task))
+        if (_local.TryDequeue(out TaskSlot slot))
         {
+            TaskCore task = slot.Task!;
             _stats.LocalQueueDepth = _local.Count;
             return task;
         }
@@ -294,7 +306,7 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
 
         lock (_injectLock)
         {
-            if (!_inject.TryDequeue(out TaskCore? task))
+            if (!_inject.TryDequeue(out TaskSlot first))
             {
                 return null;
             }
@@ -303,7 +315,7 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
             // visited every GlobalQueueInterval ticks, and one task per visit would starve a burst
             // of remote spawns. The batch bound keeps one visit short.
             int moved = 0;
-            while (moved < InjectBatch && _inject.TryDequeue(out TaskCore? next))
+            while (moved < InjectBatch && _inject.TryDequeue(out TaskSlot next))
             {
                 _local.Enqueue(next);
                 moved++;
@@ -311,7 +323,7 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
 
             _injectCount -= moved + 1;
             _stats.LocalQueueDepth = _local.Count;
-            return task;
+            return first.Task;
         }
     }
 
@@ -332,7 +344,7 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
                 _stats.ForcedYields++;
             }
 
-            _local.Enqueue(task);
+            _local.Enqueue(new TaskSlot(task));
             _stats.LocalQueueDepth = _local.Count;
         }
     }

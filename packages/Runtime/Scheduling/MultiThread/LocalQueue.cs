@@ -29,7 +29,7 @@ internal sealed class LocalQueue
     public const int Capacity = 256;
     private const int Mask = Capacity - 1;
 
-    private readonly TaskCore?[] _buffer = new TaskCore?[Capacity];
+    private readonly TaskSlot[] _buffer = new TaskSlot[Capacity];
     private long _head;
     private uint _tail;
 
@@ -60,7 +60,7 @@ internal sealed class LocalQueue
             uint tail = _tail;
             if (tail - steal < Capacity)
             {
-                _buffer[tail & Mask] = task;
+                _buffer[tail & Mask].Task = task;
                 // Release: the slot write above is visible to a stealer that reads the new tail.
                 Volatile.Write(ref _tail, tail + 1);
                 return false;
@@ -95,8 +95,8 @@ internal sealed class LocalQueue
         for (uint i = 0; i < Half; i++)
         {
             uint index = (head + i) & Mask;
-            batch[i] = _buffer[index]!;
-            _buffer[index] = null;
+            batch[i] = _buffer[index].Task!;
+            _buffer[index].Task = null;
         }
 
         batch[Half] = task;
@@ -122,9 +122,9 @@ internal sealed class LocalQueue
             if (seen == head)
             {
                 uint index = real & Mask;
-                TaskCore? task = _buffer[index];
+                TaskCore? task = _buffer[index].Task;
                 // Safe: stealers copy only positions below `real`, which we just moved past this slot.
-                _buffer[index] = null;
+                _buffer[index].Task = null;
                 return task;
             }
 
@@ -153,8 +153,8 @@ internal sealed class LocalQueue
         stats.StealOperations++;
         count--;
         uint last = (destinationTail + count) & Mask;
-        TaskCore? task = destination._buffer[last];
-        destination._buffer[last] = null;
+        TaskCore? task = destination._buffer[last].Task;
+        destination._buffer[last].Task = null;
         if (count > 0)
         {
             // Release: publish the copied slots to stealers of the destination.
@@ -199,7 +199,7 @@ internal sealed class LocalQueue
         (uint first, _) = Unpack(next);
         for (uint i = 0; i < count; i++)
         {
-            destination._buffer[(destinationTail + i) & Mask] = _buffer[(first + i) & Mask];
+            destination._buffer[(destinationTail + i) & Mask].Task = _buffer[(first + i) & Mask].Task;
         }
 
         // Release the steal: steal catches up with real (the owner may have popped meanwhile).
