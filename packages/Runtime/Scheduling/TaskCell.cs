@@ -107,7 +107,7 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
                     {
                         // Nothing else can see this root: consume it here, whatever backs it.
                         _rootState = RootConsumed;
-                        CompleteFromValueTask(rootOfT);
+                        CompleteFromValueTask(rootOfT, default, isTyped: true);
                         return;
                     }
 
@@ -118,7 +118,7 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
                     if (root.IsCompleted)
                     {
                         _rootState = RootConsumed;
-                        CompleteFromValueTask(root);
+                        CompleteFromValueTask(default, root, isTyped: false);
                         return;
                     }
 
@@ -265,27 +265,37 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
         switch (_kind)
         {
             case RootKind.TaskOfT:
-                CompleteFromValueTask(new ValueTask<T>((Task<T>)root));
+                CompleteFromValueTask(new ValueTask<T>((Task<T>)root), default, isTyped: true);
                 break;
             case RootKind.Task:
-                CompleteFromValueTask(new ValueTask((Task)root));
+                CompleteFromValueTask(default, new ValueTask((Task)root), isTyped: false);
                 break;
             case RootKind.ValueTaskOfT:
-                CompleteFromValueTask(RootValueTaskOfT(root));
+                CompleteFromValueTask(RootValueTaskOfT(root), default, isTyped: true);
                 break;
             default:
-                CompleteFromValueTask(RootValueTask(root));
+                CompleteFromValueTask(default, RootValueTask(root), isTyped: false);
                 break;
         }
     }
 
-    /// <summary>Takes a completed root's result (once) and completes the task with it.</summary>
-    private void CompleteFromValueTask(ValueTask<T> root)
+    /// <summary>
+    /// Takes a completed root's result (once) and completes the task with it: <paramref name="typed"/>
+    /// when <paramref name="isTyped"/>, else <paramref name="untyped"/> (one body for both shapes).
+    /// </summary>
+    private void CompleteFromValueTask(ValueTask<T> typed, ValueTask untyped, bool isTyped)
     {
-        T value;
+        T? value = default;
         try
         {
-            value = root.GetAwaiter().GetResult();
+            if (isTyped)
+            {
+                value = typed.GetAwaiter().GetResult();
+            }
+            else
+            {
+                untyped.GetAwaiter().GetResult();
+            }
         }
         catch (OperationCanceledException) when (IsAbortRequested)
         {
@@ -305,32 +315,6 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
         }
 
         Complete(JoinOutcome.Succeeded, value, null);
-    }
-
-    private void CompleteFromValueTask(ValueTask root)
-    {
-        try
-        {
-            root.GetAwaiter().GetResult();
-        }
-        catch (OperationCanceledException) when (IsAbortRequested)
-        {
-            Complete(JoinOutcome.Aborted, default, null);
-            return;
-        }
-#pragma warning disable CA1031 // The task's exception is its result: it is delivered through the handle.
-        catch (Exception error)
-#pragma warning restore CA1031
-        {
-            Complete(JoinOutcome.Faulted, default, ExceptionDispatchInfo.Capture(error));
-            return;
-        }
-        finally
-        {
-            _root = null;
-        }
-
-        Complete(JoinOutcome.Succeeded, default, null);
     }
 
     protected override void CompleteAbortedBeforeStart()
