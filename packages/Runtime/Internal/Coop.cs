@@ -14,37 +14,27 @@ internal static class Coop
     /// <summary>Units per poll: DESIGN.md §2, the value tokio uses (<c>coop::Budget::initial</c>).</summary>
     public const int Budget = 128;
 
-    [ThreadStatic]
-    private static int t_remaining;
-
-    public static void Reset() => t_remaining = Budget;
-
-    public static bool IsExhausted => t_remaining <= 0;
-
-    /// <summary>Takes a unit if one is left. Outside a Spindle task there is no budget and this always succeeds.</summary>
+    /// <summary>
+    /// Spends one unit of the current poll's budget. Outside a task (no poll) there is no budget:
+    /// always true. Out of budget: records a forced yield and returns false, and the caller yields.
+    /// </summary>
     public static bool TryConsume()
     {
-        TaskCore? task = TaskCore.Current;
+        // The budget lives in ThreadData (one thread-static read for the task and the budget).
+        ThreadData? thread = ThreadData.IfCreated;
+        TaskCore? task = thread?.Task;
         if (task is null)
         {
             return true;
         }
 
-        if (t_remaining > 0)
+        if (thread!.CoopRemaining > 0)
         {
-            t_remaining--;
+            thread.CoopRemaining--;
             return true;
         }
 
         task.Runtime.Metrics.RecordForcedYield();
         return false;
-    }
-
-    public static void ConsumeUnchecked()
-    {
-        if (t_remaining > 0)
-        {
-            t_remaining--;
-        }
     }
 }

@@ -87,7 +87,15 @@ internal struct LeafCore<TResult>
         return _result!;
     }
 
-    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        OnCompleted(continuation, state, token, flags, task: null);
+
+    /// <summary>
+    /// As <see cref="OnCompleted(Action{object?}, object?, short, ValueTaskSourceOnCompletedFlags)"/>,
+    /// with the current task already looked up by the caller (non-null only when the flags ask for
+    /// the scheduling context), so the thread's data is read once per await.
+    /// </summary>
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags, TaskCore? task)
     {
         ArgumentNullException.ThrowIfNull(continuation);
         ValidateToken(token);
@@ -97,7 +105,7 @@ internal struct LeafCore<TResult>
             _executionContext = ExecutionContext.Capture();
         }
 
-        _target = CaptureTarget(flags);
+        _target = task ?? CaptureTarget(flags);
         _continuationState = state;
 
         // Pairs with the exchange in SignalCompletion: whoever comes second dispatches.

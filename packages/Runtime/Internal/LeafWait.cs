@@ -115,7 +115,7 @@ internal struct LeafWait
             task.AddWaitingLeaf(owner);
         }
 
-        _core.OnCompleted(continuation, state, token, flags);
+        _core.OnCompleted(continuation, state, token, flags, task);
         if (task is not null && Volatile.Read(ref _state) != Waiting)
         {
             task.RemoveWaitingLeaf(owner);

@@ -28,9 +28,6 @@ namespace Spindle.Scheduling;
 /// </remarks>
 internal sealed class RuntimeCore
 {
-    [ThreadStatic]
-    private static RuntimeCore? t_threadRuntime;
-
     private int _shutdownStarted;
     private TimeProvider? _timeProvider;
     private System.Threading.Tasks.TaskScheduler? _taskScheduler;
@@ -52,13 +49,20 @@ internal sealed class RuntimeCore
     }
 
     /// <summary>The runtime of the running task, or of the worker / BlockOn thread, or null.</summary>
-    public static RuntimeCore? Current => TaskCore.Current?.Runtime ?? t_threadRuntime;
+    public static RuntimeCore? Current
+    {
+        get
+        {
+            ThreadData? thread = ThreadData.IfCreated;
+            return thread is null ? null : thread.Task?.Runtime ?? thread.Runtime;
+        }
+    }
 
     /// <summary>The runtime whose worker or BlockOn loop runs on this thread (not merely a task's runtime).</summary>
     public static RuntimeCore? ThreadRuntime
     {
-        get => t_threadRuntime;
-        set => t_threadRuntime = value;
+        get => ThreadData.IfCreated?.Runtime;
+        set => ThreadData.Current.Runtime = value;
     }
 
     public RuntimeOptions Options { get; }

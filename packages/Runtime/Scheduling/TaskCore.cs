@@ -42,18 +42,6 @@ internal abstract partial class TaskCore : SynchronizationContext
     protected const int StateAbortRequested = 16;
     protected const int StateStarted = 32;
 
-    [ThreadStatic]
-    private static TaskCore? t_current;
-
-    /// <summary>
-    /// Continuations yielded by the task polled on this thread during its poll. Yields happen only
-    /// inside a poll, on its thread, so they need no field (and no lock) on the task: the poll's
-    /// epilogue moves them to the task's queue. A nested poll (a LocalSet driven from inside a
-    /// task) saves and restores the outer poll's list.
-    /// </summary>
-    [ThreadStatic]
-    private static ContinuationQueue t_yielded;
-
     private static readonly Action<object?> s_startRoot = static t => ((TaskCore)t!).StartRoot();
 
     private static long s_nextId;
@@ -78,7 +66,7 @@ internal abstract partial class TaskCore : SynchronizationContext
     }
 
     /// <summary>The task being polled on this thread, or null.</summary>
-    public static new TaskCore? Current => t_current;
+    public static new TaskCore? Current => ThreadData.CurrentTask;
 
     public long Id { get; }
 
@@ -206,9 +194,11 @@ internal abstract partial class TaskCore : SynchronizationContext
     /// <summary>Queues a continuation that must not run before the task has gone to the back of the run queue.</summary>
     public void EnqueueYield(Delegate callback, object? state)
     {
-        if (ReferenceEquals(t_current, this))
+        ThreadData? thread = ThreadData.IfCreated;
+        if (thread is not null && ReferenceEquals(thread.Task, this))
         {
-            t_yielded.Enqueue(callback, state);
+            // Yields happen only inside a poll, on its thread (ThreadData.Yielded).
+            thread.Yielded.Enqueue(callback, state);
         }
         else
         {
@@ -316,14 +306,17 @@ internal abstract partial class TaskCore : SynchronizationContext
         }
 
         bool firstPoll = (s & StateStarted) == 0;
-        TaskCore? previousTask = t_current;
+        // One thread-static read for the whole poll; see ThreadData.
+        ThreadData thread = ThreadData.Current;
+        TaskCore? previousTask = thread.Task;
         // Empty unless this poll is nested inside another task's poll on this thread.
-        ContinuationQueue outerYielded = t_yielded;
-        t_yielded = default;
+        ContinuationQueue outerYielded = thread.Yielded;
+        thread.Yielded = default;
+        int outerBudget = thread.CoopRemaining;
         SynchronizationContext? previousContext = SynchronizationContext.Current;
-        t_current = this;
+        thread.Task = this;
         SetSynchronizationContext(this);
-        Coop.Reset();
+        thread.CoopRemaining = Coop.Budget;
         RuntimeCore runtime = Runtime;
         runtime.Hooks.BeforePoll?.Invoke(new TaskMeta(this));
         bool undrained = false;
@@ -346,8 +339,12 @@ internal abstract partial class TaskCore : SynchronizationContext
                 RunUserCode(callback, state);
                 // Each continuation costs a unit too, so a task that keeps waking itself through
                 // foreign awaits (Task.Yield in a loop) still gives way after a budget's worth.
-                Coop.ConsumeUnchecked();
-                if (Coop.IsExhausted && HasPending())
+                if (thread.CoopRemaining > 0)
+                {
+                    thread.CoopRemaining--;
+                }
+
+                if (thread.CoopRemaining <= 0 && HasPending())
                 {
                     undrained = true;
                     runtime.Metrics.RecordForcedYield();
@@ -357,7 +354,8 @@ internal abstract partial class TaskCore : SynchronizationContext
         }
         finally
         {
-            t_current = previousTask;
+            thread.Task = previousTask;
+            thread.CoopRemaining = outerBudget;
             SetSynchronizationContext(previousContext);
         }
 
@@ -368,15 +366,15 @@ internal abstract partial class TaskCore : SynchronizationContext
 
         // Yielded continuations join the ordinary queue now that this poll is over.
         bool yielded = false;
-        if (!t_yielded.IsEmpty)
+        if (!thread.Yielded.IsEmpty)
         {
             EnterLock();
-            _pending.TakeAll(ref t_yielded);
+            _pending.TakeAll(ref thread.Yielded);
             ExitLock();
             yielded = true;
         }
 
-        t_yielded = outerYielded;
+        thread.Yielded = outerYielded;
 
         s = Volatile.Read(ref _state);
         while (true)
@@ -484,9 +482,10 @@ internal abstract partial class TaskCore : SynchronizationContext
     /// <summary>Runs blocking user code with no Spindle task or context current, so sync-over-async inside it cannot deadlock on the task.</summary>
     protected static T RunDetached<T>(Func<T> body)
     {
-        TaskCore? previousTask = t_current;
+        ThreadData thread = ThreadData.Current;
+        TaskCore? previousTask = thread.Task;
         SynchronizationContext? previousContext = SynchronizationContext.Current;
-        t_current = null;
+        thread.Task = null;
         SetSynchronizationContext(null);
         try
         {
@@ -494,7 +493,7 @@ internal abstract partial class TaskCore : SynchronizationContext
         }
         finally
         {
-            t_current = previousTask;
+            thread.Task = previousTask;
             SetSynchronizationContext(previousContext);
         }
     }

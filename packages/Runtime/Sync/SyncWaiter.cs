@@ -31,10 +31,6 @@ internal class SyncWaiter : WaitNode, ILeaf, IValueTaskSource<bool>, IValueTaskS
     /// <summary>Waiters kept per thread: enough for the few waits a thread has in flight at once.</summary>
     private const int CacheLimit = 16;
 
-    [ThreadStatic]
-    private static SyncWaiter? t_cache;
-    [ThreadStatic]
-    private static int t_cached;
 
     private IWaitOwner? _owner;
     // Mutable struct: never readonly.
@@ -46,11 +42,13 @@ internal class SyncWaiter : WaitNode, ILeaf, IValueTaskSource<bool>, IValueTaskS
 
     public static SyncWaiter Rent(IWaitOwner owner, int amount)
     {
-        SyncWaiter? waiter = t_cache;
+        // The free list lives in ThreadData: one thread-static read per rent.
+        ThreadData thread = ThreadData.Current;
+        SyncWaiter? waiter = thread.FreeWaiters;
         if (waiter is not null)
         {
-            t_cache = (SyncWaiter?)waiter.Next;
-            t_cached--;
+            thread.FreeWaiters = (SyncWaiter?)waiter.Next;
+            thread.FreeWaiterCount--;
             waiter.Next = null;
         }
         else
@@ -84,11 +82,12 @@ internal class SyncWaiter : WaitNode, ILeaf, IValueTaskSource<bool>, IValueTaskS
     /// <summary>Puts the waiter back in its pool once its result was taken.</summary>
     protected virtual void Recycle()
     {
-        if (t_cached < CacheLimit)
+        ThreadData thread = ThreadData.Current;
+        if (thread.FreeWaiterCount < CacheLimit)
         {
-            Next = t_cache;
-            t_cache = this;
-            t_cached++;
+            Next = thread.FreeWaiters;
+            thread.FreeWaiters = this;
+            thread.FreeWaiterCount++;
         }
     }
 

@@ -35,9 +35,6 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
     /// <summary>How often a dump waiting for the driving thread looks whether it left BlockOn.</summary>
     private static readonly TimeSpan CoreRecheck = TimeSpan.FromMilliseconds(10);
 
-    [ThreadStatic]
-    private static CurrentThreadScheduler? t_driving;
-
     private readonly Queue<TaskSlot> _local = new();
     private readonly Lock _injectLock = new();
     private readonly Queue<TaskSlot> _inject = new();
@@ -122,7 +119,7 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
             return;
         }
 
-        if (t_driving == this)
+        if (ThreadData.IfCreated?.Driving == this)
         {
             _local.Enqueue(new TaskSlot(task));
             _stats.LocalSchedules++;
@@ -156,7 +153,7 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
     public override void DrainForShutdown(Func<bool> done, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
-        if (t_driving == this)
+        if (ThreadData.IfCreated?.Driving == this)
         {
             // Shutdown from inside a task on this thread: the outer loop keeps driving.
             return;
@@ -218,10 +215,11 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
 
     private void Drive(Func<bool> done, TimeSpan limit)
     {
-        CurrentThreadScheduler? previous = t_driving;
-        RuntimeCore? previousRuntime = RuntimeCore.ThreadRuntime;
-        t_driving = this;
-        RuntimeCore.ThreadRuntime = Runtime;
+        ThreadData thread = ThreadData.Current;
+        CurrentThreadScheduler? previous = thread.Driving;
+        RuntimeCore? previousRuntime = thread.Runtime;
+        thread.Driving = this;
+        thread.Runtime = Runtime;
         RuntimeOptions options = Runtime.Options;
         RuntimeHooks hooks = Runtime.Hooks;
         Driver driver = Runtime.Driver;
@@ -267,8 +265,8 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
         {
             _stats.BusyTicks += Stopwatch.GetElapsedTime(busySince).Ticks;
             hooks.ThreadStop?.Invoke();
-            t_driving = previous;
-            RuntimeCore.ThreadRuntime = previousRuntime;
+            thread.Driving = previous;
+            thread.Runtime = previousRuntime;
         }
     }
 

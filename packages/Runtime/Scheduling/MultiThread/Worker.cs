@@ -31,9 +31,6 @@ internal sealed class Worker
     /// <summary>DESIGN.md §2 (tokio's MAX_LIFO_POLLS_PER_TICK).</summary>
     private const int MaxLifoPolls = 3;
 
-    [ThreadStatic]
-    private static Worker? t_current;
-
     private readonly MultiThreadScheduler _scheduler;
     private readonly WorkerStats _stats;
     private readonly Func<bool> _isIdle;
@@ -55,7 +52,7 @@ internal sealed class Worker
         _isIdle = scheduler.IsIdle;
     }
 
-    public static Worker? Current => t_current;
+    public static Worker? Current => ThreadData.IfCreated?.Worker;
 
     public int Index { get; }
 
@@ -69,9 +66,10 @@ internal sealed class Worker
 
     public void Run()
     {
-        t_current = this;
+        ThreadData thread = ThreadData.Current;
+        thread.Worker = this;
         RuntimeCore runtime = _scheduler.Runtime;
-        RuntimeCore.ThreadRuntime = runtime;
+        thread.Runtime = runtime;
         RuntimeHooks hooks = runtime.Hooks;
         RuntimeOptions options = runtime.Options;
         bool histogram = options.EnablePollTimeHistogram;
@@ -103,8 +101,8 @@ internal sealed class Worker
         {
             _stats.BusyTicks += Stopwatch.GetElapsedTime(busySince).Ticks;
             hooks.ThreadStop?.Invoke();
-            t_current = null;
-            RuntimeCore.ThreadRuntime = null;
+            thread.Worker = null;
+            thread.Runtime = null;
         }
     }
 

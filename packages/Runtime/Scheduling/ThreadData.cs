@@ -1,0 +1,61 @@
+using System;
+using Spindle.Internal;
+
+namespace Spindle.Scheduling;
+
+/// <summary>
+/// Everything Spindle keeps per thread, in one object behind one thread-static field: the task
+/// being polled, the continuations it yielded, its coop budget, and what drives this thread (a
+/// worker or a current-thread <c>BlockOn</c>).
+/// </summary>
+/// <remarks>
+/// One object rather than a thread-static field each, because on Linux every access to a
+/// thread-static field costs a call into the C runtime (<c>__tls_get_addr</c>, a few nanoseconds).
+/// A poll touches the task, the yield list and the budget about a dozen times; reading the
+/// thread's object once and then its fields makes those plain loads. Fields are read and written
+/// only by the owning thread.
+/// </remarks>
+internal sealed class ThreadData
+{
+    [ThreadStatic]
+    private static ThreadData? t_data;
+
+    /// <summary>The task being polled on this thread, or null.</summary>
+    public TaskCore? Task;
+
+    /// <summary>
+    /// Continuations yielded by <see cref="Task"/> during its poll. Yields happen only inside a
+    /// poll, on its thread, so they need no field (and no lock) on the task: the poll's epilogue
+    /// moves them to the task's queue. A nested poll saves and restores the outer poll's list.
+    /// </summary>
+    public ContinuationQueue Yielded;
+
+    /// <summary>Coop budget left in the current poll (<see cref="Coop"/>).</summary>
+    public int CoopRemaining;
+
+    /// <summary>The runtime whose thread this is (worker, blocking thread or <c>BlockOn</c> caller) when no task is current.</summary>
+    public RuntimeCore? Runtime;
+
+    /// <summary>The multi-thread worker running on this thread, or null.</summary>
+    public MultiThread.Worker? Worker;
+
+    /// <summary>The current-thread scheduler that is driving (<c>BlockOn</c>) on this thread, or null.</summary>
+    public CurrentThread.CurrentThreadScheduler? Driving;
+
+    /// <summary>Recycled <see cref="Sync.SyncWaiter"/>s (a free list through their queue links), at most a handful.</summary>
+    public Sync.SyncWaiter? FreeWaiters;
+
+    /// <summary>Length of <see cref="FreeWaiters"/>.</summary>
+    public int FreeWaiterCount;
+
+    /// <summary>This thread's data, created on first use.</summary>
+    public static ThreadData Current => t_data ?? Create();
+
+    /// <summary>This thread's data if it was ever created (a thread Spindle never touched has none).</summary>
+    public static ThreadData? IfCreated => t_data;
+
+    /// <summary>The task being polled on this thread, or null; never creates the thread's data.</summary>
+    public static TaskCore? CurrentTask => t_data?.Task;
+
+    private static ThreadData Create() => t_data = new ThreadData();
+}
