@@ -35,6 +35,44 @@ public sealed class CoopAndDiagnosticsTests
         Assert.True(forced > 0, "the forced yield must be counted");
     }
 
+    [Fact]
+    public void MultiThread_TaskYieldingInALoop_LetsRemoteSpawnRunAtItsNextYield()
+    {
+        // One worker, a task that yields forever, and a task spawned from outside the runtime. The
+        // worker looks at the inject queue right after a yield, not only every GlobalQueueInterval
+        // (61) ticks, so the remote task runs within a yield or two of being queued.
+        using Runtime runtime = Rt.Build(RuntimeFlavor.MultiThread, configure: b => b.WorkerThreads(1));
+        int yields = 0;
+        bool stop = false;
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        JoinHandle busy = runtime.Spawn(async () =>
+        {
+            started.TrySetResult();
+            while (!Volatile.Read(ref stop))
+            {
+                Interlocked.Increment(ref yields);
+                await SpindleTask.YieldAsync();
+            }
+        });
+        Assert.True(started.Task.Wait(Rt.Bound), "the busy task never started");
+        for (int round = 0; round < 20; round++)
+        {
+            int seenByRemote = -1;
+            JoinHandle remote = runtime.Spawn(() =>
+            {
+                seenByRemote = Volatile.Read(ref yields);
+                return Task.CompletedTask;
+            });
+            // Read after the push, so the difference below can only overstate the wait.
+            int afterPush = Volatile.Read(ref yields);
+            Assert.True(remote.AsTask().Wait(Rt.Bound), "the remote task did not finish");
+            Assert.InRange(seenByRemote - afterPush, 0, 2);
+        }
+
+        Volatile.Write(ref stop, true);
+        Assert.True(busy.AsTask().Wait(Rt.Bound), "the busy task did not stop");
+    }
+
     [Theory]
     [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
     public void GetTasks_ShowsIdleTaskWithLeafDescription(RuntimeFlavor flavor)

@@ -94,23 +94,47 @@ internal sealed class InjectQueue
             return null;
         }
 
+        // Cut up to max tasks off the head under the lock (pointer walks only), and fill the local
+        // ring after releasing it: remote spawners wait for the lock, so it is held for the cut alone.
+        TaskCore? first;
         lock (_lock)
         {
-            TaskCore? first = PopLocked();
-            for (int i = 1; i < max; i++)
+            first = _head;
+            if (first is null)
             {
-                TaskCore? next = PopLocked();
-                if (next is null)
-                {
-                    break;
-                }
-
-                // Cannot overflow: the caller asks for at most half of the ring's free slots.
-                local.PushBack(next, this);
+                return null;
             }
 
-            return first;
+            TaskCore last = first;
+            int taken = 1;
+            while (taken < max && last.QueueNext is TaskCore next)
+            {
+                last = next;
+                taken++;
+            }
+
+            _head = last.QueueNext;
+            if (_head is null)
+            {
+                _tail = null;
+            }
+
+            last.QueueNext = null;
+            Volatile.Write(ref _count, _count - taken);
         }
+
+        TaskCore? rest = first.QueueNext;
+        first.QueueNext = null;
+        while (rest is not null)
+        {
+            TaskCore? next = rest.QueueNext;
+            rest.QueueNext = null;
+            // Cannot overflow: the caller asks for at most half of the ring's free slots.
+            local.PushBack(rest, this);
+            rest = next;
+        }
+
+        return first;
     }
 
     public void DrainTo(List<TaskCore> tasks)

@@ -39,6 +39,9 @@ internal sealed class Worker
     // Countdowns, not a tick modulo: an integer division per poll showed in spawn-heavy profiles.
     private int _untilMaintenance;
     private int _untilInjectFirst;
+    // Set when a poll ended in a yield: the next pick looks at the inject queue before the local
+    // queue, so a task that yields in a loop does not hold remote work off for a whole interval.
+    private bool _injectAfterYield;
     private uint _random;
 
     public Worker(MultiThreadScheduler scheduler, int index, WorkerStats stats)
@@ -125,9 +128,10 @@ internal sealed class Worker
     private TaskCore? NextTask(int globalInterval)
     {
         InjectQueue inject = _scheduler.Inject;
-        if (--_untilInjectFirst <= 0)
+        if (--_untilInjectFirst <= 0 || _injectAfterYield)
         {
             _untilInjectFirst = globalInterval;
+            _injectAfterYield = false;
             // Take a fair share, not one task: with busy local work, one remote task per interval
             // would leave a burst of remote spawns waiting for thousands of ticks.
             TaskCore? fair = inject.IsEmpty ? null : inject.PopBatchInto(InjectShare(inject), Queue);
@@ -260,6 +264,7 @@ internal sealed class Worker
             case PollResult.Yield:
                 _stats.ForcedYields++;
                 PushLocal(task);
+                _injectAfterYield = true;
                 break;
             default:
                 break;
