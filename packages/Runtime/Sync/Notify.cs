@@ -49,7 +49,7 @@ public sealed class Notify : IWaitOwner
 {
     // Design
     //
-    // Invariants (under _lock): waiters are queued in arrival order; _permit is true only while the
+    // Invariants (under _gate): waiters are queued in arrival order; _permit is true only while the
     // queue is empty (NotifyOne wakes a waiter instead of storing one, and a waiter never queues while
     // a permit is stored); a waiter is completed only by whoever unlinked it, after the lock is
     // released (WaitNode's rule).
@@ -62,8 +62,10 @@ public sealed class Notify : IWaitOwner
     //
     // A cancellation that finds its waiter already unlinked does nothing (RemoveWaiter returns
     // false) and the completer's success stands: that is what keeps a notification from vanishing.
-    private readonly Lock _lock = new();
-    // Mutable struct: never readonly.
+    // A spin gate, not a Lock: every critical section is a few field writes and never calls out
+    // (cancellation is registered after the gate is released), and a Lock costs a thread-id lookup
+    // per enter. Mutable structs: never readonly.
+    private SpinGate _gate;
     private WaitQueue _waiters;
     private bool _permit;
 
@@ -77,10 +79,10 @@ public sealed class Notify : IWaitOwner
     {
         get
         {
-            lock (_lock)
-            {
-                return _permit;
-            }
+            _gate.Enter();
+            bool permit = _permit;
+            _gate.Exit();
+            return permit;
         }
     }
 
@@ -116,11 +118,9 @@ public sealed class Notify : IWaitOwner
     /// </remarks>
     public void NotifyWaiters()
     {
-        WaitNode? all;
-        lock (_lock)
-        {
-            all = _waiters.DrainLocked();
-        }
+        _gate.Enter();
+        WaitNode? all = _waiters.DrainLocked();
+        _gate.Exit();
 
         SyncWaiter.CompleteChain(all, true);
     }
@@ -152,22 +152,24 @@ public sealed class Notify : IWaitOwner
     {
         TaskCore.Current?.ThrowIfCancelled();
         cancellationToken.ThrowIfCancellationRequested();
-        lock (_lock)
+        _gate.Enter();
+        if (!_permit)
         {
-            if (!_permit)
-            {
-                SyncWaiter waiter = SyncWaiter.Rent(this, 1);
-                short token = waiter.Begin(callerFilePath, callerLineNumber, callerMemberName);
-                _waiters.EnqueueLocked(waiter);
-                // Under the lock: a token that fires now finds the waiter queued (RemoveWaiter re-enters the lock on this thread).
-                waiter.RegisterCancellation(cancellationToken);
-                return new ValueTask(waiter, token);
-            }
-
-            // The permit is taken now in either case, so the outcome is decided by this call (as for a queued waiter).
-            _permit = false;
+            // Renting and preparing the waiter are field writes (no call-outs), fine inside the gate.
+            SyncWaiter waiter = SyncWaiter.Rent(this, 1);
+            short token = waiter.Begin(callerFilePath, callerLineNumber, callerMemberName);
+            _waiters.EnqueueLocked(waiter);
+            _gate.Exit();
+            // After the gate: a token that fires during registration finds the waiter queued (or
+            // already completed by a notification, and then does nothing), and its callback takes
+            // the gate itself. The waiter is not recycled before it is awaited, so it is still ours.
+            waiter.RegisterCancellation(cancellationToken);
+            return new ValueTask(waiter, token);
         }
 
+        // The permit is taken now in either case, so the outcome is decided by this call (as for a queued waiter).
+        _permit = false;
+        _gate.Exit();
         return Coop.TryConsume() ? default : NotifiedAfterYieldAsync();
     }
 
@@ -191,32 +193,31 @@ public sealed class Notify : IWaitOwner
     /// <summary>Wakes the head (or tail) waiter or stores the permit; the outcome is reported for tests.</summary>
     internal NotifyOutcome NotifyCore(bool last)
     {
-        SyncWaiter? woken;
-        lock (_lock)
+        _gate.Enter();
+        WaitNode? node = last ? _waiters.Tail : _waiters.Head;
+        if (node is null)
         {
-            woken = (SyncWaiter?)(last ? _waiters.Tail : _waiters.Head);
-            if (woken is null)
-            {
-                NotifyOutcome outcome = _permit ? NotifyOutcome.Coalesced : NotifyOutcome.StoredPermit;
-                _permit = true;
-                return outcome;
-            }
-
-            Debug.Assert(!_permit, "a permit was stored while waiters were queued");
-            _waiters.RemoveLocked(woken);
+            NotifyOutcome outcome = _permit ? NotifyOutcome.Coalesced : NotifyOutcome.StoredPermit;
+            _permit = true;
+            _gate.Exit();
+            return outcome;
         }
 
-        woken.Complete(true);
+        Debug.Assert(!_permit, "a permit was stored while waiters were queued");
+        _waiters.RemoveLocked(node);
+        _gate.Exit();
+        // Only SyncWaiters are ever queued here.
+        Unsafe.As<SyncWaiter>(node).Complete(true);
         return NotifyOutcome.Woke;
     }
 
     bool IWaitOwner.RemoveWaiter(SyncWaiter waiter)
     {
-        lock (_lock)
-        {
-            // Nothing else to pass on: a notify waiter holds nothing while it is queued.
-            return _waiters.RemoveLocked(waiter);
-        }
+        // Nothing else to pass on: a notify waiter holds nothing while it is queued.
+        _gate.Enter();
+        bool removed = _waiters.RemoveLocked(waiter);
+        _gate.Exit();
+        return removed;
     }
 
     (string Kind, string? Resource) IWaitOwner.DescribeWaiter(SyncWaiter waiter) =>
