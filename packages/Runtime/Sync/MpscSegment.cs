@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Threading;
 
 namespace Spindle.Sync;
@@ -18,13 +19,10 @@ namespace Spindle.Sync;
 /// </remarks>
 internal sealed class MpscSegment<T>
 {
-    /// <summary>Slots per segment: tokio's <c>BLOCK_CAP</c> on 64-bit targets; one bit each fits <see cref="ReadySlots"/>.</summary>
+    /// <summary>Slots per segment: tokio's <c>BLOCK_CAP</c> on 64-bit targets.</summary>
     public const int Capacity = 32;
 
     public const int OffsetMask = Capacity - 1;
-
-    /// <summary>All <see cref="Capacity"/> bits of <see cref="ReadySlots"/> set.</summary>
-    public const int AllReady = -1;
 
     /// <summary><see cref="ObservedTail"/> while the producers may still reach this segment through the tail hint.</summary>
     public const long NotReleased = long.MaxValue;
@@ -37,8 +35,12 @@ internal sealed class MpscSegment<T>
     /// <summary>The following segment, linked once by a compare-exchange from null.</summary>
     public MpscSegment<T>? Next;
 
-    /// <summary>Bit i set once slot i holds its value; set with an interlocked OR by the producer.</summary>
-    public int ReadySlots;
+    /// <summary>
+    /// Flag i set once slot i holds its value. A flag per slot, not a bit per slot in one word (as
+    /// tokio): producers of one segment then never read-modify-write a shared word; an interlocked
+    /// OR on a word every producer hits cost more than the enqueue's own claim under contention.
+    /// </summary>
+    public ReadyFlags Ready;
 
     /// <summary>
     /// <see cref="NotReleased"/>, or the tail position read just after the producers' tail hint moved
@@ -48,29 +50,53 @@ internal sealed class MpscSegment<T>
 
     public MpscSegment(long startIndex) => StartIndex = startIndex;
 
-    /// <summary>Whether every slot has been written (a racy read; the bits only get set until reset).</summary>
-    // Pairs with the interlocked OR in Write: a full segment has no producer left writing into it.
-    public bool IsFull => Volatile.Read(ref ReadySlots) == AllReady;
+    /// <summary>Whether every slot has been written (a racy read; the flags only get set until reset).</summary>
+    public bool IsFull
+    {
+        get
+        {
+            // Acquire each: pairs with the release in Write, so a full segment has no producer left
+            // writing into it. Read once per segment by a producer walking past it, so a scan is fine.
+            for (int i = Capacity - 1; i >= 0; i--)
+            {
+                if (Volatile.Read(ref Ready[i]) == 0)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
 
     /// <summary>Stores the value of a claimed slot and publishes it.</summary>
     public void Write(int offset, T value)
     {
         Slots[offset] = value;
-        // Full fence: publishes the value to the consumer's Volatile.Read of ReadySlots, and orders this
-        // write before the sender's read of the receiver's wait state (the Dekker pairing in MpscChannel).
-        Interlocked.Or(ref ReadySlots, 1 << offset);
+        // Release: publishes the value to the consumer's acquire read of the flag.
+        Volatile.Write(ref Ready[offset], 1);
+        // Full fence, local to this core: orders the flag write before the sender's read of the
+        // receiver's wait state (the Dekker pairing in MpscChannel).
+        Interlocked.MemoryBarrier();
     }
 
     /// <summary>Whether slot <paramref name="offset"/> was written.</summary>
-    // Acquire: pairs with the interlocked OR in Write, so the slot's value is visible once the bit is.
-    public bool IsReady(int offset) => (Volatile.Read(ref ReadySlots) & (1 << offset)) != 0;
+    // Acquire: pairs with the release in Write, so the slot's value is visible once the flag is.
+    public bool IsReady(int offset) => Volatile.Read(ref Ready[offset]) != 0;
 
     /// <summary>Prepares a reclaimed segment for reuse; the caller owns it exclusively.</summary>
     public void Reset()
     {
         // Plain writes: the segment is unreachable; the compare-exchange that links it again publishes them.
-        ReadySlots = 0;
+        Ready = default;
         Next = null;
         ObservedTail = NotReleased;
     }
+}
+
+/// <summary>One ready flag per slot of an <see cref="MpscSegment{T}"/>, inline in the segment.</summary>
+[InlineArray(MpscSegment<int>.Capacity)]
+internal struct ReadyFlags
+{
+    private byte _first;
 }
