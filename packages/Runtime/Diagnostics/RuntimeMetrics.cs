@@ -70,6 +70,14 @@ public readonly struct RuntimeMetrics
     /// <returns>The count.</returns>
     public long GetWorkerParkCount(int worker) => Volatile.Read(ref Worker(worker).Parks);
 
+    /// <summary>
+    /// Gets the number of the worker's parks that a wake-up ended while the worker was still spinning
+    /// (<see cref="RuntimeBuilder.SpinBeforePark"/>), so that it never slept in the kernel.
+    /// </summary>
+    /// <param name="worker">The worker index.</param>
+    /// <returns>The count.</returns>
+    public long GetWorkerSpinWakeCount(int worker) => Volatile.Read(ref Worker(worker).SpinWakes);
+
     /// <summary>Gets the number of tasks a worker scheduled onto its own queue.</summary>
     /// <param name="worker">The worker index.</param>
     /// <returns>The count.</returns>

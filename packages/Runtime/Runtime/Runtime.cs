@@ -119,7 +119,7 @@ public sealed class Runtime : IDisposable
         // Not disposed: the completing worker may still be inside Set() when Wait() returns, and an
         // event that never allocated a kernel handle owns nothing the GC cannot reclaim.
 #pragma warning disable CA2000
-        ManualResetEventSlim? done = flavor.BlockOnNeedsEvent ? new ManualResetEventSlim() : null;
+        ManualResetEventSlim? done = flavor.BlockOnNeedsEvent ? new ManualResetEventSlim(false, spinCount: 0) : null;
 #pragma warning restore CA2000
         Action notify = done is not null ? done.Set : _core.Driver.Unpark;
         TaskCell<T> root = _core.Spawn<T>(flavor, kind, function, name ?? "block_on", file, line, member, notify);

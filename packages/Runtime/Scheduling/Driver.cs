@@ -1,5 +1,6 @@
 using System;
 using System.Threading;
+using Spindle.Internal;
 using Spindle.Time;
 
 namespace Spindle.Scheduling;
@@ -151,6 +152,17 @@ internal sealed class Driver
         // A notification left set makes the next park look once without blocking: harmless, never lost.
         Volatile.Write(ref _sleeping, 0);
     }
+
+    /// <summary>
+    /// Before <see cref="Park"/>: spins up to <paramref name="ticks"/> for an <see cref="Unpark"/>,
+    /// which meanwhile only sets a flag (no system call). Not under a paused clock, where being idle is
+    /// what moves time on.
+    /// </summary>
+    /// <returns>Whether an unpark arrived; the following park then returns without sleeping.</returns>
+    public bool SpinForUnpark(long ticks) =>
+        !_clock.IsPaused && IdleSpin.Until(this, static d => d.IsUnparked, ticks);
+
+    private bool IsUnparked => _io is not null ? Volatile.Read(ref _ioNotified) != 0 : Volatile.Read(ref _notified);
 
     public void Unpark()
     {

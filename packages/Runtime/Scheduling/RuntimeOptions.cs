@@ -34,6 +34,9 @@ internal sealed class RuntimeOptions
 
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long a thread that ran out of work spins for a wake-up before it sleeps (<see cref="RuntimeBuilder.SpinBeforePark"/>).</summary>
+    public TimeSpan SpinBeforePark { get; set; } = RuntimeBuilder.DefaultSpinBeforePark;
+
     public bool DumpTasksOnSigquit { get; set; }
 
     /// <summary>Where a SIGQUIT dump goes; null: standard error.</summary>

@@ -17,6 +17,7 @@ internal sealed class WorkerStats
     public long Steals;
     public long StealOperations;
     public long Parks;
+    public long SpinWakes;
     public long Noops;
     public long LocalSchedules;
     public long Overflows;

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Threading;
+using Spindle.Internal;
 
 namespace Spindle.Scheduling.CurrentThread;
 
@@ -41,6 +42,7 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
     private readonly object _core = new();
     private readonly WorkerStats _stats;
     private readonly Func<bool> _isIdle;
+    private readonly long _spinTicks;
     private int _injectCount;
     // Countdowns, not a tick modulo: an integer division per poll showed in spawn-heavy profiles.
     private int _untilMaintenance;
@@ -52,6 +54,7 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
         : base(runtime)
     {
         _stats = runtime.Metrics.Workers[0];
+        _spinTicks = IdleSpin.ToTicks(runtime.Options.SpinBeforePark);
         // Blocking work first: a finishing blocking task schedules its waker before it stops counting as active.
         _isIdle = () => Runtime.Blocking.ActiveCount == 0 && Volatile.Read(ref _injectCount) == 0;
     }
@@ -256,6 +259,11 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
                 hooks.ThreadPark?.Invoke();
                 int maxWait = limitTimestamp == long.MaxValue ? Timeout.Infinite
                     : (int)Math.Clamp((limitTimestamp - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency + 1, 0, int.MaxValue - 1);
+                if (driver.SpinForUnpark(_spinTicks))
+                {
+                    _stats.SpinWakes++;
+                }
+
                 driver.Park(_isIdle, maxWait);
                 hooks.ThreadUnpark?.Invoke();
                 busySince = Stopwatch.GetTimestamp();

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Threading;
+using Spindle.Internal;
 
 namespace Spindle.Scheduling.MultiThread;
 
@@ -20,6 +21,7 @@ internal sealed class MultiThreadScheduler : RuntimeScheduler
     private volatile bool _stopping;
     private volatile bool _stopped;
     private readonly Func<bool> _noQueuedWork;
+    private readonly long _spinTicks;
 
     public MultiThreadScheduler(RuntimeCore runtime, int workers)
         : base(runtime)
@@ -30,6 +32,7 @@ internal sealed class MultiThreadScheduler : RuntimeScheduler
         }
 
         _noQueuedWork = NoQueuedWork;
+        _spinTicks = IdleSpin.ToTicks(runtime.Options.SpinBeforePark);
         Inject = new InjectQueue();
         Idle = new Idle(workers);
         SharedDriver = new SharedDriver(runtime.Driver);
@@ -173,8 +176,15 @@ internal sealed class MultiThreadScheduler : RuntimeScheduler
 
     public override void BlockOn(TaskCore root, ManualResetEventSlim? done)
     {
-        // The root runs on the workers; the caller sleeps until the root's completion sets the event.
-        done!.Wait();
+        // The root runs on the workers; the caller spins a little, then sleeps until the root's
+        // completion sets the event (created without a spin of its own).
+        ArgumentNullException.ThrowIfNull(done);
+        if (!Runtime.Clock.IsPaused)
+        {
+            _ = IdleSpin.Until(done, static e => e.IsSet, _spinTicks);
+        }
+
+        done.Wait();
     }
 
     public override void DrainForShutdown(Func<bool> done, TimeSpan timeout)

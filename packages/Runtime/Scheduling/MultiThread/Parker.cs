@@ -1,5 +1,6 @@
 using System;
 using System.Threading;
+using Spindle.Internal;
 
 namespace Spindle.Scheduling.MultiThread;
 
@@ -21,16 +22,33 @@ internal sealed class Parker
 
     private readonly object _monitor = new();
     private readonly SharedDriver _driver;
+    private readonly long _spinTicks;
     private int _state;
 
-    public Parker(SharedDriver driver) => _driver = driver;
+    public Parker(SharedDriver driver, TimeSpan spinBeforePark)
+    {
+        _driver = driver;
+        _spinTicks = IdleSpin.ToTicks(spinBeforePark);
+    }
 
-    public void Park(Func<bool> isIdle)
+    /// <summary>Waits for <see cref="Unpark"/> (or, on the driver, a timer or I/O event).</summary>
+    /// <returns>Whether a notification ended the wait while the worker was still spinning.</returns>
+    public bool Park(Func<bool> isIdle)
     {
         // Fast path: a notification arrived since the last park.
         if (Interlocked.CompareExchange(ref _state, Empty, Notified) == Notified)
         {
-            return;
+            return false;
+        }
+
+        // Spinning in Empty is the same as being about to park: an Unpark now only swaps in Notified
+        // (no system call on either side), and the spin consumes it.
+        // Not under a paused clock, where parking idle is what moves time on.
+        if (!_driver.Driver.Time.Clock.IsPaused
+            && IdleSpin.Until(this, static p => Volatile.Read(ref p._state) == Notified, _spinTicks)
+            && Interlocked.CompareExchange(ref _state, Empty, Notified) == Notified)
+        {
+            return true;
         }
 
         if (_driver.TryLock())
@@ -48,6 +66,8 @@ internal sealed class Parker
         {
             ParkCondvar();
         }
+
+        return false;
     }
 
     private void ParkCondvar()

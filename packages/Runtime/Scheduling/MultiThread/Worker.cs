@@ -50,7 +50,7 @@ internal sealed class Worker
         Index = index;
         _stats = stats;
         Queue = new LocalQueue();
-        Parker = new Parker(scheduler.SharedDriver);
+        Parker = new Parker(scheduler.SharedDriver, scheduler.Runtime.Options.SpinBeforePark);
         _random = (uint)(index * 0x9E3779B9u + 1);
         _isIdle = scheduler.IsIdle;
     }
@@ -330,7 +330,11 @@ internal sealed class Worker
         hooks.ThreadPark?.Invoke();
         while (!_scheduler.IsStopping)
         {
-            Parker.Park(_isIdle);
+            if (Parker.Park(_isIdle))
+            {
+                _stats.SpinWakes++;
+            }
+
             _scheduler.CheckDumpPause();
             if (HasTasks)
             {
