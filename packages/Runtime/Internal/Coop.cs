@@ -34,7 +34,28 @@ internal static class Coop
             return true;
         }
 
+        if (CanRenew(thread, task))
+        {
+            thread.CoopRemaining = Budget - 1;
+            return true;
+        }
+
         task.Runtime.Metrics.RecordForcedYield();
         return false;
+    }
+
+    /// <summary>
+    /// Whether the spent budget may start over instead of forcing a yield: the yield exists to let
+    /// the thread's other work run, and a thread with none queued (and no driver maintenance due)
+    /// would only poll this task again, after a trip through its queue.
+    /// </summary>
+    private static bool CanRenew(ThreadData thread, TaskCore task)
+    {
+        if (thread.Worker is { } worker)
+        {
+            return ReferenceEquals(task.Scheduler, worker.Scheduler) && worker.TryRenewBudget();
+        }
+
+        return thread.Driving is { } driver && ReferenceEquals(task.Scheduler, driver) && driver.TryRenewBudget();
     }
 }

@@ -155,14 +155,42 @@ internal sealed class Driver
 
     /// <summary>
     /// Before <see cref="Park"/>: spins up to <paramref name="ticks"/> for an <see cref="Unpark"/>,
-    /// which meanwhile only sets a flag (no system call). Not under a paused clock, where being idle is
-    /// what moves time on.
+    /// which meanwhile only sets a flag (no system call), or for ready I/O. Not under a paused clock,
+    /// where being idle is what moves time on.
     /// </summary>
-    /// <returns>Whether an unpark arrived; the following park then returns without sleeping.</returns>
-    public bool SpinForUnpark(long ticks) =>
-        !_clock.IsPaused && IdleSpin.Until(this, static d => d.IsUnparked, ticks);
+    /// <returns>Whether an unpark or ready I/O ended the spin; the caller then looks at its queue again instead of parking.</returns>
+    public bool SpinForUnpark(long ticks)
+    {
+        if (_clock.IsPaused || !IdleSpin.Until(this, static d => d.IsUnparked || d.PollReadyIo(), ticks))
+        {
+            return false;
+        }
+
+        // The caller is awake and goes back to its queue instead of parking: the unpark is consumed
+        // here, as a park would (one arriving after this makes the next park return at once).
+        if (_io is not null)
+        {
+            Interlocked.Exchange(ref _ioNotified, 0);
+        }
+        else
+        {
+            lock (_gate)
+            {
+                _notified = false;
+            }
+        }
+
+        return true;
+    }
 
     private bool IsUnparked => _io is not null ? Volatile.Read(ref _ioNotified) != 0 : Volatile.Read(ref _notified);
+
+    /// <summary>
+    /// For a spin before a park, by the driver's owner: dispatches I/O that is ready now (nothing
+    /// else would see it until the park), so a spin never delays a socket event.
+    /// </summary>
+    /// <returns>Whether any event was dispatched (its tasks are scheduled).</returns>
+    public bool PollReadyIo() => _io is not null && _io.RegistrationCount != 0 && !_io.IsShutdown && _io.Poll(0) > 0;
 
     public void Unpark()
     {

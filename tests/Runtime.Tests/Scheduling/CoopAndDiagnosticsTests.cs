@@ -35,6 +35,58 @@ public sealed class CoopAndDiagnosticsTests
         Assert.True(forced > 0, "the forced yield must be counted");
     }
 
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void CoopBudget_TaskAloneOnItsThread_GoesOnWithoutForcedYields(RuntimeFlavor flavor)
+    {
+        // Nothing else is queued, so a yield would only poll the same task again: the spent budget
+        // starts over instead (and counts towards the next driver maintenance).
+        using Runtime runtime = Rt.Build(flavor);
+        long forced = Rt.Run(runtime, async () =>
+        {
+            JoinHandle<int> done = SpindleTask.Spawn(() => Task.FromResult(1));
+            await done;
+            long before = runtime.Metrics.BudgetForcedYieldCount;
+            for (int i = 0; i < 10 * Spindle.Internal.Coop.Budget; i++)
+            {
+                await done;
+            }
+
+            return runtime.Metrics.BudgetForcedYieldCount - before;
+        });
+        Assert.Equal(0, forced);
+    }
+
+    [Fact]
+    public void CoopBudget_TaskAloneLoopingOnReadyLeaves_StillLetsTheDriverFireTimers()
+    {
+        // The loop is the only runnable task and never waits; the sleeper's timer fires only when the
+        // driver is polled, which a renewed budget must not put off for ever (real clock: a paused one
+        // would only move when idle).
+        using Runtime runtime = Rt.Build(RuntimeFlavor.CurrentThread, paused: false);
+        (int iterations, long forced) = Rt.Run(runtime, async () =>
+        {
+            bool woke = false;
+            JoinHandle sleeper = SpindleTask.Spawn(async () =>
+            {
+                await Time.SleepAsync(TimeSpan.FromMilliseconds(1));
+                Volatile.Write(ref woke, true);
+            });
+            JoinHandle<int> done = SpindleTask.Spawn(() => Task.FromResult(1));
+            await done;
+            int i = 0;
+            for (; i < 20_000_000 && !Volatile.Read(ref woke); i++)
+            {
+                await done;
+            }
+
+            await sleeper;
+            return (i, runtime.Metrics.BudgetForcedYieldCount);
+        });
+        Assert.True(iterations < 20_000_000, "the sleeper's timer never fired while the loop ran");
+        Assert.True(forced > 0, "the loop must yield for driver maintenance");
+    }
+
     [Fact]
     public void MultiThread_TaskYieldingInALoop_LetsRemoteSpawnRunAtItsNextYield()
     {

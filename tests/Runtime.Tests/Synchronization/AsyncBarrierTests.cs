@@ -82,13 +82,22 @@ public sealed class AsyncBarrierTests
         {
             var barrier = new AsyncBarrier(1);
             long before = runtime.Handle.Metrics.BudgetForcedYieldCount;
+            // Another task waits on this thread (a spent budget with nothing else queued starts over).
+            long seenByOther = -1;
+            JoinHandle other = SpindleTask.Spawn(() =>
+            {
+                seenByOther = barrier.Generation;
+                return Task.CompletedTask;
+            });
             for (int i = 0; i < 3 * Spindle.Internal.Coop.Budget; i++)
             {
                 Assert.True((await barrier.WaitAsync()).IsLeader);
             }
 
+            await other;
             Assert.Equal(3 * Spindle.Internal.Coop.Budget, barrier.Generation);
             Assert.True(runtime.Handle.Metrics.BudgetForcedYieldCount > before, "a leader looping on the barrier must give way");
+            Assert.InRange(seenByOther, 0, 2 * Spindle.Internal.Coop.Budget);
         });
     }
 

@@ -241,12 +241,25 @@ public sealed class AsyncSemaphoreTests
         long forced = Rt.Run(runtime, async () =>
         {
             var semaphore = new AsyncSemaphore(1);
+            // Another task always waits on this thread: a spent budget with nothing else queued
+            // starts over instead of yielding.
+            bool stop = false;
+            JoinHandle other = SpindleTask.Spawn(async () =>
+            {
+                while (!Volatile.Read(ref stop))
+                {
+                    await SpindleTask.YieldAsync();
+                }
+            });
             for (int i = 0; i < 1_000; i++)
             {
                 using SemaphorePermit permit = await semaphore.AcquireAsync();
             }
 
-            return runtime.Metrics.BudgetForcedYieldCount;
+            long forcedYields = runtime.Metrics.BudgetForcedYieldCount;
+            Volatile.Write(ref stop, true);
+            await other;
+            return forcedYields;
         });
         Assert.True(forced >= 1_000 / 128 - 1, $"expected forced yields every 128 acquisitions, saw {forced}");
     }

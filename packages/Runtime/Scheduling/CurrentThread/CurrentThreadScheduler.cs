@@ -263,8 +263,11 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
                 {
                     _stats.SpinWakes++;
                 }
+                else
+                {
+                    driver.Park(_isIdle, maxWait);
+                }
 
-                driver.Park(_isIdle, maxWait);
                 hooks.ThreadUnpark?.Invoke();
                 busySince = Stopwatch.GetTimestamp();
             }
@@ -287,6 +290,21 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
         }
 
         return TakeLocal() ?? TakeInjected();
+    }
+
+    /// <summary>
+    /// Called on the driving thread when the polled task spent its coop budget: true (counting a tick
+    /// towards maintenance) if nothing else is queued, so the task may go on instead of yielding.
+    /// </summary>
+    public bool TryRenewBudget()
+    {
+        if (_local.Count != 0 || Volatile.Read(ref _injectCount) != 0 || _untilMaintenance <= 1)
+        {
+            return false;
+        }
+
+        _untilMaintenance--;
+        return true;
     }
 
     private TaskCore? TakeLocal()

@@ -32,7 +32,7 @@ internal sealed class Parker
     }
 
     /// <summary>Waits for <see cref="Unpark"/> (or, on the driver, a timer or I/O event).</summary>
-    /// <returns>Whether a notification ended the wait while the worker was still spinning.</returns>
+    /// <returns>Whether a notification (or, for the driver holder, ready I/O) ended the wait while the worker was still spinning.</returns>
     public bool Park(Func<bool> isIdle)
     {
         // Fast path: a notification arrived since the last park.
@@ -41,20 +41,15 @@ internal sealed class Parker
             return false;
         }
 
-        // Spinning in Empty is the same as being about to park: an Unpark now only swaps in Notified
-        // (no system call on either side), and the spin consumes it.
-        // Not under a paused clock, where parking idle is what moves time on.
-        if (!_driver.Driver.Time.Clock.IsPaused
-            && IdleSpin.Until(this, static p => Volatile.Read(ref p._state) == Notified, _spinTicks)
-            && Interlocked.CompareExchange(ref _state, Empty, Notified) == Notified)
-        {
-            return true;
-        }
-
         if (_driver.TryLock())
         {
             try
             {
+                if (Spin(holdsDriver: true))
+                {
+                    return true;
+                }
+
                 ParkDriver(isIdle);
             }
             finally
@@ -64,10 +59,41 @@ internal sealed class Parker
         }
         else
         {
+            if (Spin(holdsDriver: false))
+            {
+                return true;
+            }
+
             ParkCondvar();
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Spins before parking. Spinning in Empty is the same as being about to park: an Unpark now only
+    /// swaps in Notified (no system call on either side), and the spin consumes it. The driver's
+    /// holder also dispatches ready I/O while it spins, so a spin never delays a socket event. Not
+    /// under a paused clock, where parking idle is what moves time on.
+    /// </summary>
+    /// <returns>Whether a notification or ready I/O ended the spin.</returns>
+    private bool Spin(bool holdsDriver)
+    {
+        if (_driver.Driver.Time.Clock.IsPaused)
+        {
+            return false;
+        }
+
+        bool woken = holdsDriver
+            ? IdleSpin.Until(this, static p => Volatile.Read(ref p._state) == Notified || p._driver.Driver.PollReadyIo(), _spinTicks)
+            : IdleSpin.Until(this, static p => Volatile.Read(ref p._state) == Notified, _spinTicks);
+        if (woken)
+        {
+            // Consumes the notification if one came (ready I/O may have ended the spin instead).
+            _ = Interlocked.CompareExchange(ref _state, Empty, Notified);
+        }
+
+        return woken;
     }
 
     private void ParkCondvar()

@@ -302,6 +302,21 @@ internal sealed class Worker
         _stats.LocalQueueDepth = Queue.Count;
     }
 
+    /// <summary>
+    /// Called on this worker's thread when the polled task spent its coop budget: true (counting a
+    /// tick towards maintenance) if nothing else waits here, so the task may go on instead of yielding.
+    /// </summary>
+    public bool TryRenewBudget()
+    {
+        if (_lifo is not null || Queue.HasTasks || !_scheduler.Inject.IsEmpty || _untilMaintenance <= 1)
+        {
+            return false;
+        }
+
+        _untilMaintenance--;
+        return true;
+    }
+
     /// <summary>Whether the worker holds queued work; read by other workers for the paused clock's idle check.</summary>
     public bool HasTasks => Volatile.Read(ref _lifo) is not null || Queue.HasTasks;
 
