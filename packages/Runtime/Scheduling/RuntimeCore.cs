@@ -101,7 +101,7 @@ internal sealed class RuntimeCore
             cell.SetCompletionNotify(onComplete);
         }
 
-        if (!Registry.TryAdd(cell))
+        if (!Registry.TryAdd(cell, RegistryOwnerOfThisThread()))
         {
             ThrowHelper.ThrowShutDown();
         }
@@ -113,9 +113,26 @@ internal sealed class RuntimeCore
         return cell;
     }
 
+    /// <summary>The registry table this thread owns (fills and counts in without a lock): its worker's, or the current-thread driver's; else -1.</summary>
+    private int RegistryOwnerOfThisThread()
+    {
+        ThreadData? thread = ThreadData.IfCreated;
+        if (thread is null)
+        {
+            return -1;
+        }
+
+        if (thread.Worker is { } worker)
+        {
+            return ReferenceEquals(worker.Scheduler.Runtime, this) ? worker.Index : -1;
+        }
+
+        return thread.Driving is { } driver && ReferenceEquals(driver.Runtime, this) ? 0 : -1;
+    }
+
     public void OnTaskTerminated(TaskCore task)
     {
-        Registry.Remove(task);
+        Registry.Remove(task, RegistryOwnerOfThisThread());
         Hooks.TaskTerminate?.Invoke(new TaskMeta(task));
     }
 

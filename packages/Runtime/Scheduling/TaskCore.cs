@@ -107,9 +107,8 @@ internal abstract partial class TaskCore : SynchronizationContext
 
     // Intrusive links owned by other components; each is touched only under that component's lock.
     internal TaskCore? QueueNext;
-    internal TaskCore? RegistryPrev;
-    internal TaskCore? RegistryNext;
-    internal int RegistryShard = -1;
+    internal TaskSlot[]? RegistryChunk;
+    internal int RegistrySlot;
 
     public bool IsCompleted => (Volatile.Read(ref _state) & StateComplete) != 0;
 

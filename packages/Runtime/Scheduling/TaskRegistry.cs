@@ -1,48 +1,74 @@
 using System;
 using System.Collections.Generic;
-using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Threading;
 using Spindle.Internal;
 
 namespace Spindle.Scheduling;
 
 /// <summary>
-/// The runtime's live tasks, in sharded intrusive lists: spawn and completion lock only the shard
-/// chosen by the task id, so spawning from many threads does not contend on one lock, and a listing
-/// walks the shards one at a time.
+/// The runtime's live tasks, in slot tables: each worker (or the current-thread driver) owns one and
+/// is the only thread that puts tasks into it, so a spawn from a worker takes no lock; every other
+/// thread shares one more table behind a spin gate. Removing a task clears its slot from whatever
+/// thread completes it, with a plain store: no lock, and no write to any other task.
 /// </summary>
+/// <remarks>
+/// <para>
+/// Why not a linked list: an intrusive list (the first design, as tokio's <c>OwnedTasks</c>) takes a
+/// lock twice per task and writes the neighbours' links on both ends, and a task stolen by another
+/// worker is unlinked there, so those neighbour writes and the lock bounce between cores. Measured on
+/// spawn-heavy workloads, it cost a fifth of a current-thread spawn and a third of a multi-thread one.
+/// </para>
+/// <para>
+/// A table is a list of chunks (a chunk never moves, so a task keeps its chunk and index). The owner
+/// claims slots with a cursor that walks the chunks in a ring and takes the next empty slot. When a
+/// whole lap of the ring found more occupied slots than it claimed, a chunk as large as the table so
+/// far is appended: a claim inspects at most two slots on average, and a table never grows past about
+/// four times its largest live count.
+/// </para>
+/// <para>
+/// Shutdown: <see cref="Close"/> sets the closed flag, then reads every slot; <see cref="TryAdd"/>
+/// writes its slot with an interlocked exchange (a full fence), then reads the flag. One of the two
+/// sees the other, so a task is either refused or in the snapshot (never queued and forgotten).
+/// Counts and listings are racy snapshots by nature; at rest they are exact.
+/// </para>
+/// </remarks>
 internal sealed class TaskRegistry
 {
-    private readonly Shard[] _shards;
-    private readonly int _mask;
+    private const int FirstChunkSize = 64;
+    private const int CacheLine = 64;
+
+    /// <summary>One table per worker, then the shared one.</summary>
+    private readonly Table[] _tables;
+    private readonly Table _shared;
     private bool _closed;
 
     public TaskRegistry(int workers)
     {
-        // Four shards per worker (rounded to a power of two) keeps collisions rare; tokio's
-        // OwnedTasks uses a similar per-core multiple.
-        int size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(4, workers * 4));
-        _shards = new Shard[size];
-        for (int i = 0; i < size; i++)
+        _tables = new Table[workers + 1];
+        for (int i = 0; i < _tables.Length; i++)
         {
-            _shards[i] = new Shard();
+            _tables[i] = new Table();
         }
 
-        _mask = size - 1;
+        _shared = _tables[workers];
     }
 
-    /// <summary>Live tasks: the sum of per-shard counts, kept under each shard's lock so spawning touches no shared counter.</summary>
+    /// <summary>
+    /// Live tasks: adds minus removes. Removes are read first, so the result never undercounts (a
+    /// remove is counted only after its add), and an add is counted before its slot is written.
+    /// </summary>
     public int Count
     {
         get
         {
-            int count = 0;
-            foreach (Shard shard in _shards)
+            long removed = 0;
+            foreach (Table table in _tables)
             {
-                count += Volatile.Read(ref shard.Count);
+                removed += Volatile.Read(ref table.State.Removed);
             }
 
-            return count;
+            return (int)(Added - removed);
         }
     }
 
@@ -52,88 +78,160 @@ internal sealed class TaskRegistry
         get
         {
             long added = 0;
-            foreach (Shard shard in _shards)
+            foreach (Table table in _tables)
             {
-                added += Volatile.Read(ref shard.Added);
+                added += Volatile.Read(ref table.State.Added);
             }
 
             return added;
         }
     }
 
-    /// <summary>Adds a task; false if the registry was closed by shutdown (the task must not run).</summary>
-    public bool TryAdd(TaskCore task)
+    /// <summary>Slots in all tables (for tests of the growth bound).</summary>
+    internal int Capacity
     {
-        int index = (int)(task.Id & _mask);
-        Shard shard = _shards[index];
-        shard.Gate.Enter();
+        get
+        {
+            int capacity = 0;
+            foreach (Table table in _tables)
+            {
+                foreach (TaskSlot[] chunk in Volatile.Read(ref table.Chunks))
+                {
+                    capacity += chunk.Length;
+                }
+            }
+
+            return capacity;
+        }
+    }
+
+    public bool IsClosed => Volatile.Read(ref _closed);
+
+    /// <summary>
+    /// Adds a task; false if the registry was closed by shutdown (the task must not run).
+    /// <paramref name="worker"/> is the index of the worker (0 for the current-thread driver) running
+    /// on the calling thread, or -1 from any other thread.
+    /// </summary>
+    public bool TryAdd(TaskCore task, int worker)
+    {
+        if (worker < 0)
+        {
+            return TryAddShared(task);
+        }
+
+        Table table = _tables[worker];
+        Volatile.Write(ref table.State.Added, table.State.Added + 1);
+        return Claim(table, task, worker);
+    }
+
+    private bool TryAddShared(TaskCore task)
+    {
+        Table table = _shared;
+        table.State.Gate.Enter();
         try
         {
-            // Read under the shard lock: Close takes every shard lock after setting the flag, so a
-            // task added here is either refused or seen by Close's snapshot.
-            if (Volatile.Read(ref _closed))
-            {
-                return false;
-            }
-
-            task.RegistryShard = index;
-            task.RegistryNext = shard.Head;
-            if (shard.Head is not null)
-            {
-                shard.Head.RegistryPrev = task;
-            }
-
-            shard.Head = task;
-            shard.Count++;
-            shard.Added++;
+            Volatile.Write(ref table.State.Added, table.State.Added + 1);
+            return Claim(table, task, -1);
         }
         finally
         {
-            shard.Gate.Exit();
+            table.State.Gate.Exit();
+        }
+    }
+
+    /// <summary>Takes the table's next free slot for <paramref name="task"/>, or undoes it and returns false when closed.</summary>
+    private bool Claim(Table table, TaskCore task, int worker)
+    {
+        TaskSlot[] chunk = table.Chunks[table.State.ChunkIndex];
+        int slot = table.State.SlotIndex;
+        while (true)
+        {
+            if (slot == chunk.Length)
+            {
+                chunk = NextChunk(table);
+                slot = 0;
+            }
+
+            if (chunk[slot].Task is null)
+            {
+                break;
+            }
+
+            table.State.LapOccupied++;
+            slot++;
+        }
+
+        table.State.LapClaimed++;
+        table.State.SlotIndex = slot + 1;
+        task.RegistryChunk = chunk;
+        task.RegistrySlot = slot;
+        // The exchange is the fence of the handshake with Close (see the remarks).
+        Interlocked.Exchange(ref chunk[slot].Task, task);
+        if (Volatile.Read(ref _closed))
+        {
+            Remove(task, worker);
+            return false;
         }
 
         return true;
     }
 
-    public void Remove(TaskCore task)
+    /// <summary>Moves the cursor to the next chunk, growing the table at the end of a lap that found it crowded.</summary>
+    private static TaskSlot[] NextChunk(Table table)
     {
-        int index = task.RegistryShard;
-        if (index < 0)
+        TaskSlot[][] chunks = table.Chunks;
+        int next = table.State.ChunkIndex + 1;
+        if (next == chunks.Length)
+        {
+            if (table.State.LapOccupied > table.State.LapClaimed)
+            {
+                int capacity = 0;
+                foreach (TaskSlot[] chunk in chunks)
+                {
+                    capacity += chunk.Length;
+                }
+
+                var grown = new TaskSlot[chunks.Length + 1][];
+                Array.Copy(chunks, grown, chunks.Length);
+                grown[chunks.Length] = new TaskSlot[capacity];
+                Volatile.Write(ref table.Chunks, grown);
+            }
+            else
+            {
+                next = 0;
+            }
+
+            table.State.LapOccupied = 0;
+            table.State.LapClaimed = 0;
+        }
+
+        table.State.ChunkIndex = next;
+        return table.Chunks[next];
+    }
+
+    /// <summary>
+    /// Removes a task (once, when it terminates), from any thread; <paramref name="worker"/> as for
+    /// <see cref="TryAdd"/>: a worker counts the remove in its own table, other threads in the shared one.
+    /// </summary>
+    public void Remove(TaskCore task, int worker)
+    {
+        TaskSlot[]? chunk = task.RegistryChunk;
+        if (chunk is null)
         {
             return;
         }
 
-        Shard shard = _shards[index];
-        shard.Gate.Enter();
-        try
+        task.RegistryChunk = null;
+        // A plain store: the owner reuses the slot whenever it sees it empty, early or late.
+        Volatile.Write(ref chunk[task.RegistrySlot].Task, null);
+        if (worker >= 0)
         {
-            if (task.RegistryShard < 0)
-            {
-                return;
-            }
-
-            if (task.RegistryPrev is not null)
-            {
-                task.RegistryPrev.RegistryNext = task.RegistryNext;
-            }
-            else
-            {
-                shard.Head = task.RegistryNext;
-            }
-
-            if (task.RegistryNext is not null)
-            {
-                task.RegistryNext.RegistryPrev = task.RegistryPrev;
-            }
-
-            task.RegistryPrev = null;
-            task.RegistryNext = null;
-            task.RegistryShard = -1;
-            shard.Count--;
+            ref long removed = ref _tables[worker].State.Removed;
+            Volatile.Write(ref removed, removed + 1);
         }
-        finally
+        else
         {
-            shard.Gate.Exit();
+            Interlocked.Increment(ref _shared.State.Removed);
         }
     }
 
@@ -141,39 +239,64 @@ internal sealed class TaskRegistry
     public List<TaskCore> Close()
     {
         Volatile.Write(ref _closed, true);
+        Interlocked.MemoryBarrier();
         return Snapshot();
     }
-
-    public bool IsClosed => Volatile.Read(ref _closed);
 
     public List<TaskCore> Snapshot()
     {
         var tasks = new List<TaskCore>();
-        foreach (Shard shard in _shards)
+        foreach (Table table in _tables)
         {
-            shard.Gate.Enter();
-            try
+            foreach (TaskSlot[] chunk in Volatile.Read(ref table.Chunks))
             {
-                for (TaskCore? t = shard.Head; t is not null; t = t.RegistryNext)
+                for (int i = 0; i < chunk.Length; i++)
                 {
-                    tasks.Add(t);
+                    if (Volatile.Read(ref chunk[i].Task) is { } task)
+                    {
+                        tasks.Add(task);
+                    }
                 }
-            }
-            finally
-            {
-                shard.Gate.Exit();
             }
         }
 
+        // Slot order says nothing; spawn order is what a reader expects.
+        tasks.Sort(static (a, b) => a.Id.CompareTo(b.Id));
         return tasks;
     }
 
-    private sealed class Shard
+    private sealed class Table
     {
-        // A spin gate, not a Lock: taken once per spawn and once per completion, for a few writes.
+        /// <summary>Published whole (copy on grow) so a listing on another thread reads a consistent array.</summary>
+        public TaskSlot[][] Chunks = [new TaskSlot[FirstChunkSize]];
+
+        /// <summary>The owner's cursor and counters, padded away from the neighbouring tables' (each worker writes its own on every spawn).</summary>
+        public Cursor State;
+    }
+
+    [StructLayout(LayoutKind.Explicit, Size = 3 * CacheLine)]
+    private struct Cursor
+    {
+        /// <summary>Guards the shared table's cursor; worker tables have one writer and never take it.</summary>
+        [FieldOffset(CacheLine)]
         public SpinGate Gate;
-        public TaskCore? Head;
-        public int Count;
+
+        [FieldOffset(CacheLine + 4)]
+        public int ChunkIndex;
+
+        [FieldOffset(CacheLine + 8)]
+        public int SlotIndex;
+
+        [FieldOffset(CacheLine + 12)]
+        public int LapOccupied;
+
+        [FieldOffset(CacheLine + 16)]
+        public int LapClaimed;
+
+        [FieldOffset(CacheLine + 24)]
         public long Added;
+
+        [FieldOffset(CacheLine + 32)]
+        public long Removed;
     }
 }
