@@ -24,7 +24,7 @@ namespace Spindle.Diagnostics;
 /// </para>
 /// <para>
 /// Steps:
-/// 1. Pause the pollers; snapshot the registry (sharded locks, no global lock).
+/// 1. Pause the pollers; snapshot the registry (a lock-free read of its slot tables).
 /// 2. Per task: read state and poll count; Running/Blocking/Completed → listed, not walked.
 /// 3. Walk (<see cref="AsyncChainWalker"/>), then re-read state and poll count; retry or accept.
 /// 4. The leaf at the bottom: the task's registered Spindle leaf (it describes itself) or the
