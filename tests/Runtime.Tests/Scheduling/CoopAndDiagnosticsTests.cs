@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using SpindleTests.Support;
 
 namespace SpindleTests.Scheduling;
@@ -90,43 +91,168 @@ public sealed class CoopAndDiagnosticsTests
     [Fact]
     public void MultiThread_TaskYieldingInALoop_LetsRemoteSpawnRunAtItsNextYield()
     {
-        // One worker, a task that yields forever, and a task spawned from outside the runtime. The
-        // worker looks at the inject queue right after a yield, not only every GlobalQueueInterval
-        // (61) ticks, so the remote task runs within a yield or two of being queued.
+        // One worker, two tasks that yield forever (so the worker's queue is never empty), and tasks
+        // spawned from outside the runtime. The worker looks at the inject queue right after a
+        // yield, not only every GlobalQueueInterval (61) ticks, so a remote task queued during a
+        // busy poll runs before any busy task's next poll. A busy task has the remote spawn made (by
+        // another thread, so it goes through the inject queue) and waits for it inside its poll, so
+        // no timing is involved.
         using Runtime runtime = Rt.Build(RuntimeFlavor.MultiThread, configure: b => b.WorkerThreads(1));
-        int yields = 0;
+        int polls = 0;
         bool stop = false;
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int requested = 0;
+        var pushed = new BlockingCollection<(int AtPoll, JoinHandle<int> Remote)>();
         JoinHandle busy = runtime.Spawn(async () =>
         {
-            started.TrySetResult();
             while (!Volatile.Read(ref stop))
             {
-                Interlocked.Increment(ref yields);
+                int poll = Interlocked.Increment(ref polls);
+                if (Interlocked.Exchange(ref requested, 0) == 1)
+                {
+                    JoinHandle<int> remote = default;
+                    var spawner = new Thread(() => remote = runtime.Spawn(() => Task.FromResult(Volatile.Read(ref polls))));
+                    spawner.Start();
+                    Assert.True(spawner.Join(Rt.Bound), "the spawning thread did not finish");
+                    pushed.Add((poll, remote));
+                }
+
                 await SpindleTask.YieldAsync();
             }
         });
-        Assert.True(started.Task.Wait(Rt.Bound), "the busy task never started");
-        // The wait is counted from a read before the push, so it can only be overstated (by this
-        // thread being descheduled between the read and the push); most rounds must still be prompt.
-        // Without the check after a yield, the wait is spread over the whole interval (0 to 61).
+        var otherStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        JoinHandle other = runtime.Spawn(async () =>
+        {
+            while (!Volatile.Read(ref stop))
+            {
+                Interlocked.Increment(ref polls);
+                otherStarted.TrySetResult();
+                await SpindleTask.YieldAsync();
+            }
+        });
+        // Until both run, the second may still sit in the inject queue ahead of a remote spawn.
+        Assert.True(otherStarted.Task.Wait(Rt.Bound), "the second busy task never started");
         var waits = new List<int>();
         for (int round = 0; round < 20; round++)
         {
-            int seenByRemote = -1;
-            int beforePush = Volatile.Read(ref yields);
-            JoinHandle remote = runtime.Spawn(() =>
-            {
-                seenByRemote = Volatile.Read(ref yields);
-                return Task.CompletedTask;
-            });
-            Assert.True(remote.AsTask().Wait(Rt.Bound), "the remote task did not finish");
-            waits.Add(seenByRemote - beforePush);
+            Volatile.Write(ref requested, 1);
+            Assert.True(pushed.TryTake(out var push, Rt.Bound), "the busy task did not spawn");
+            Assert.True(push.Remote.AsTask().Wait(Rt.Bound), "the remote task did not finish");
+            waits.Add(push.Remote.AsTask().Result - push.AtPoll);
         }
 
-        Assert.True(waits.Count(w => w <= 2) >= 15, $"yields between a remote spawn and its run: {string.Join(", ", waits)}");
+        // Without the look after a yield, the wait would be spread over the whole interval (0 to 61).
+        Assert.All(waits, w => Assert.Equal(0, w));
         Volatile.Write(ref stop, true);
         Assert.True(busy.AsTask().Wait(Rt.Bound), "the busy task did not stop");
+        Assert.True(other.AsTask().Wait(Rt.Bound), "the other busy task did not stop");
+    }
+
+    [Fact]
+    public void MultiThread_TaskYieldingAloneOnItsWorker_LetsThatWorkerStealFromAnother()
+    {
+        // Worker Y is held by a task that blocks its thread; the yielding task, spawned meanwhile,
+        // can only run on worker X, alone. Then the blocking task spawns children into Y's local
+        // queue and blocks on until one of them ran. A yield that went straight back to X's queue
+        // would be polled again at once, forever, and the children would wait for Y. A yield set
+        // aside behind a look for other work lets X steal them.
+        using Runtime runtime = Rt.Build(RuntimeFlavor.MultiThread);
+        int yielderWorker = -1;
+        bool stop = false;
+        using var release = new ManualResetEventSlim();
+        using var yielderRunning = new ManualResetEventSlim();
+        var blockerStarted = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var childRan = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        JoinHandle blocker = runtime.Spawn(() =>
+        {
+            blockerStarted.TrySetResult(Spindle.Scheduling.MultiThread.Worker.Current!.Index);
+            if (!yielderRunning.Wait(Rt.Bound))
+            {
+                throw new TimeoutException("the yielding task never started");
+            }
+
+            // Three spawns: the last sits in the LIFO slot (never stolen), the others in the queue.
+            for (int i = 0; i < 3; i++)
+            {
+                _ = SpindleTask.Spawn(() =>
+                {
+                    childRan.TrySetResult(Spindle.Scheduling.MultiThread.Worker.Current!.Index);
+                    return Task.CompletedTask;
+                });
+            }
+
+            // Blocks this worker's thread (bounded) until a child ran elsewhere.
+            release.Wait(Rt.Bound);
+            return Task.CompletedTask;
+        });
+        Assert.True(blockerStarted.Task.Wait(Rt.Bound), "the blocking task never ran");
+        int blockedWorker = blockerStarted.Task.Result;
+
+        JoinHandle yielder = runtime.Spawn(async () =>
+        {
+            while (!Volatile.Read(ref stop))
+            {
+                Volatile.Write(ref yielderWorker, Spindle.Scheduling.MultiThread.Worker.Current!.Index);
+                yielderRunning.Set();
+                await SpindleTask.YieldAsync();
+            }
+        });
+
+        bool ran = childRan.Task.Wait(TimeSpan.FromSeconds(10));
+        release.Set();
+        Assert.True(ran, "no child ran while its worker was blocked: the yielding worker never stole");
+        Assert.NotEqual(blockedWorker, Volatile.Read(ref yielderWorker));
+        Assert.NotEqual(blockedWorker, childRan.Task.Result);
+        Assert.True(blocker.AsTask().Wait(Rt.Bound), "the blocking task did not finish");
+        Volatile.Write(ref stop, true);
+        Assert.True(yielder.AsTask().Wait(Rt.Bound), "the yielding task did not stop");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void MultiThread_TaskYieldingWhileOtherTasksPingPong_StillRuns(int workers)
+    {
+        // Two tasks wake each other forever, so a worker always finds a task to run next. A task that
+        // yields with nothing else queued is set aside until its worker finds no other work; the
+        // maintenance tick must still bring it back, or it would wait for as long as the ping-pong goes.
+        using Runtime runtime = Rt.Build(RuntimeFlavor.MultiThread, configure: b => b.WorkerThreads(workers));
+        bool stop = false;
+        var ping = new Notify();
+        var pong = new Notify();
+        JoinHandle pinger = runtime.Spawn(async () =>
+        {
+            while (!Volatile.Read(ref stop))
+            {
+                pong.NotifyOne();
+                await ping.NotifiedAsync();
+            }
+
+            pong.NotifyOne();
+        });
+        JoinHandle ponger = runtime.Spawn(async () =>
+        {
+            while (!Volatile.Read(ref stop))
+            {
+                ping.NotifyOne();
+                await pong.NotifiedAsync();
+            }
+
+            ping.NotifyOne();
+        });
+        for (int round = 0; round < 5; round++)
+        {
+            JoinHandle yielder = runtime.Spawn(async () =>
+            {
+                for (int i = 0; i < 1_000; i++)
+                {
+                    await SpindleTask.YieldAsync();
+                }
+            });
+            Assert.True(yielder.AsTask().Wait(Rt.Bound), $"round {round}: the yielding task starved behind the ping-pong");
+        }
+
+        Volatile.Write(ref stop, true);
+        Assert.True(pinger.AsTask().Wait(Rt.Bound) && ponger.AsTask().Wait(Rt.Bound), "the ping-pong did not stop");
     }
 
     [Theory]

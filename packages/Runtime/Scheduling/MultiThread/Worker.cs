@@ -35,6 +35,16 @@ internal sealed class Worker
     private readonly WorkerStats _stats;
     private readonly Func<bool> _isIdle;
     private TaskCore? _lifo;
+
+    /// <summary>
+    /// A task that yielded while nothing else was queued here: it runs again only after this worker
+    /// has looked for other work (inject queue, then stealing), as tokio defers a yielded task, or at
+    /// the next maintenance tick at the latest. Pushed
+    /// back to the local queue instead, it would be the only local task and be polled again at once,
+    /// so a task yielding in a loop would hold its worker while other workers' queues or the inject
+    /// queue filled up.
+    /// </summary>
+    private TaskCore? _deferred;
     private bool _isSearching;
     // Countdowns, not a tick modulo: an integer division per poll showed in spawn-heavy profiles.
     private int _untilMaintenance;
@@ -86,9 +96,16 @@ internal sealed class Worker
                 {
                     _untilMaintenance = options.EventInterval;
                     Maintenance();
+                    if (_deferred is not null)
+                    {
+                        // A deferred task waits at most one event interval, however much other work
+                        // keeps turning up (tokio wakes its deferred tasks when it polls the driver).
+                        PushLocal(_deferred);
+                        _deferred = null;
+                    }
                 }
 
-                TaskCore? task = NextTask(options.GlobalQueueInterval) ?? Steal();
+                TaskCore? task = NextTask(options.GlobalQueueInterval) ?? Steal() ?? TakeDeferred();
                 if (task is not null)
                 {
                     RunTask(task, histogram);
@@ -202,6 +219,31 @@ internal sealed class Worker
         return _scheduler.Inject.Pop();
     }
 
+    /// <summary>The deferred task, once the search for other work found none.</summary>
+    private TaskCore? TakeDeferred()
+    {
+        TaskCore? task = _deferred;
+        if (task is null)
+        {
+            return null;
+        }
+
+        _deferred = null;
+        if (_isSearching)
+        {
+            // The search found nothing (this is the worker's own task), so unlike RunTask this wakes
+            // nobody just for finding it; but as when parking, the last searcher leaving must not
+            // strand work pushed meanwhile by a spawner that counted on a searcher to find it.
+            _isSearching = false;
+            if (_scheduler.Idle.TransitionWorkerFromSearching())
+            {
+                _scheduler.NotifyIfWorkPending();
+            }
+        }
+
+        return task;
+    }
+
     private uint NextRandom()
     {
         // xorshift32: cheap victim choice; quality barely matters here.
@@ -263,7 +305,15 @@ internal sealed class Worker
                 break;
             case PollResult.Yield:
                 _stats.ForcedYields++;
-                PushLocal(task);
+                if (_deferred is null && _lifo is null && !Queue.HasTasks)
+                {
+                    _deferred = task;
+                }
+                else
+                {
+                    PushLocal(task);
+                }
+
                 _injectAfterYield = true;
                 break;
             default:
@@ -318,7 +368,7 @@ internal sealed class Worker
     }
 
     /// <summary>Whether the worker holds queued work; read by other workers for the paused clock's idle check.</summary>
-    public bool HasTasks => Volatile.Read(ref _lifo) is not null || Queue.HasTasks;
+    public bool HasTasks => Volatile.Read(ref _lifo) is not null || Volatile.Read(ref _deferred) is not null || Queue.HasTasks;
 
     private void Park(RuntimeHooks hooks)
     {
@@ -382,6 +432,12 @@ internal sealed class Worker
         {
             tasks.Add(_lifo);
             _lifo = null;
+        }
+
+        if (_deferred is not null)
+        {
+            tasks.Add(_deferred);
+            _deferred = null;
         }
 
         Queue.DrainTo(tasks);
