@@ -141,7 +141,13 @@ public static class SpindleTask
 
     /// <summary>Yields: the task goes to the back of the run queue so others run first.</summary>
     /// <returns>An allocation-free awaitable.</returns>
-    /// <remarks><para><b>Cancellation:</b> throws <see cref="OperationCanceledException"/> if the task was aborted.</para></remarks>
+    /// <remarks>
+    /// <para>On a multi-thread runtime, a task that yields with nothing else queued on its worker is
+    /// polled again only after that worker has looked for work elsewhere (tasks spawned from outside,
+    /// other workers' queues), or at its next maintenance tick at the latest, as tokio's
+    /// <c>yield_now</c>; so a task yielding in a loop does not keep its worker from helping the others.</para>
+    /// <para><b>Cancellation:</b> throws <see cref="OperationCanceledException"/> if the task was aborted.</para>
+    /// </remarks>
     /// <example><code>for (int i = 0; i &lt; n; i++) { Work(i); await SpindleTask.YieldAsync(); }</code></example>
     public static YieldAwaitable YieldAsync() => default;
 }
