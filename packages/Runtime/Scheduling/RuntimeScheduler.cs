@@ -51,6 +51,7 @@ internal abstract class RuntimeScheduler : Scheduler
         if (pause is not null)
         {
             pause.ArriveAndWait();
+            ThreadData.Current.RefreshClock();
         }
     }
 

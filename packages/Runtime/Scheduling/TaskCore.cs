@@ -100,8 +100,9 @@ internal abstract partial class TaskCore : SynchronizationContext
     /// <summary>
     /// <see cref="Environment.TickCount64"/> (real time, milliseconds) when the last poll ended; 0
     /// before the first poll. Real time on purpose: "how long has this task been stuck" is a
-    /// wall-clock question even under a paused test clock, and the tick counter costs a fraction of
-    /// a high-resolution clock read on every poll.
+    /// wall-clock question even under a paused test clock. A busy scheduler thread reads the clock
+    /// once per 16 polls (<see cref="ThreadData.PollEndMilliseconds"/>), so the value may be early by
+    /// the length of the few polls before it on that thread: fine for a diagnostic in milliseconds.
     /// </summary>
     public long LastPollEndMilliseconds { get; private set; }
 
@@ -360,7 +361,7 @@ internal abstract partial class TaskCore : SynchronizationContext
 
         CheckRootAfterPoll();
         PollCount++;
-        LastPollEndMilliseconds = Environment.TickCount64;
+        LastPollEndMilliseconds = thread.PollEndMilliseconds();
         runtime.Hooks.AfterPoll?.Invoke(new TaskMeta(this));
 
         // Yielded continuations join the ordinary queue now that this poll is over.

@@ -48,6 +48,20 @@ internal sealed class ThreadData
     /// <summary>Length of <see cref="FreeWaiters"/>.</summary>
     public int FreeWaiterCount;
 
+    /// <summary>
+    /// How many polls after a clock read may reuse it in a scheduler loop (<see cref="PollEndMilliseconds"/>);
+    /// 0 elsewhere, so a thread that polls now and then (the blocking pool, a task's LocalSet) reads the clock every time.
+    /// </summary>
+    public const int ClockReusesInLoop = 15;
+
+    /// <summary>Polls that may still reuse <see cref="_clockMs"/>; granted only by a running scheduler loop.</summary>
+    private int _clockReuses;
+
+    /// <summary>What <see cref="_clockReuses"/> starts at after a clock read: <see cref="ClockReusesInLoop"/> inside a scheduler loop, else 0.</summary>
+    private int _clockGrant;
+
+    private long _clockMs;
+
     /// <summary>This thread's data, created on first use.</summary>
     public static ThreadData Current => t_data ?? Create();
 
@@ -58,4 +72,38 @@ internal sealed class ThreadData
     public static TaskCore? CurrentTask => t_data?.Task;
 
     private static ThreadData Create() => t_data = new ThreadData();
+
+    /// <summary>
+    /// <see cref="Environment.TickCount64"/> for a task's poll-end time, read at most once every
+    /// <see cref="ClockReusesInLoop"/> + 1 polls while a scheduler loop keeps this thread busy (a
+    /// read costs about as much as the rest of a short task's poll). Between reads the value lags by
+    /// the polls that ran since; a loop calls <see cref="RefreshClock"/> after it slept, so an idle
+    /// stretch never leaks into the next task's time.
+    /// </summary>
+    public long PollEndMilliseconds()
+    {
+        if (_clockReuses > 0)
+        {
+            _clockReuses--;
+            return _clockMs;
+        }
+
+        _clockReuses = _clockGrant;
+        return _clockMs = Environment.TickCount64;
+    }
+
+    /// <summary>Makes the next <see cref="PollEndMilliseconds"/> read the clock (the thread slept or waited).</summary>
+    public void RefreshClock() => _clockReuses = 0;
+
+    /// <summary>
+    /// A scheduler loop starts (<paramref name="inLoop"/>) or ends on this thread: grants or
+    /// withdraws clock reuse. Returns the previous setting, for a loop nested in another to restore.
+    /// </summary>
+    public bool SetSchedulerLoop(bool inLoop)
+    {
+        bool previous = _clockGrant != 0;
+        _clockGrant = inLoop ? ClockReusesInLoop : 0;
+        _clockReuses = 0;
+        return previous;
+    }
 }

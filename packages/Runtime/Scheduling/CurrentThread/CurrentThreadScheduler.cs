@@ -223,6 +223,7 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
         RuntimeCore? previousRuntime = thread.Runtime;
         thread.Driving = this;
         thread.Runtime = Runtime;
+        bool outerLoop = thread.SetSchedulerLoop(true);
         RuntimeOptions options = Runtime.Options;
         RuntimeHooks hooks = Runtime.Hooks;
         Driver driver = Runtime.Driver;
@@ -268,6 +269,7 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
                     driver.Park(_isIdle, maxWait);
                 }
 
+                thread.RefreshClock();
                 hooks.ThreadUnpark?.Invoke();
                 busySince = Stopwatch.GetTimestamp();
             }
@@ -278,6 +280,7 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
             hooks.ThreadStop?.Invoke();
             thread.Driving = previous;
             thread.Runtime = previousRuntime;
+            thread.SetSchedulerLoop(outerLoop);
         }
     }
 

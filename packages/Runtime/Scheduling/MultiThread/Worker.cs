@@ -81,6 +81,7 @@ internal sealed class Worker
     {
         ThreadData thread = ThreadData.Current;
         thread.Worker = this;
+        thread.SetSchedulerLoop(true);
         RuntimeCore runtime = _scheduler.Runtime;
         thread.Runtime = runtime;
         RuntimeHooks hooks = runtime.Hooks;
@@ -114,6 +115,7 @@ internal sealed class Worker
 
                 _stats.BusyTicks += Stopwatch.GetElapsedTime(busySince).Ticks;
                 Park(hooks);
+                thread.RefreshClock();
                 busySince = Stopwatch.GetTimestamp();
             }
         }
@@ -123,6 +125,7 @@ internal sealed class Worker
             hooks.ThreadStop?.Invoke();
             thread.Worker = null;
             thread.Runtime = null;
+            thread.SetSchedulerLoop(false);
         }
     }
 
