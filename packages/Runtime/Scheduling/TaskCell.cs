@@ -96,10 +96,27 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
             switch (_kind)
             {
                 case RootKind.TaskOfT:
-                    _root = ((Func<Task<T>>)func)() ?? throw NullRoot();
+                    Task<T> rootTaskOfT = ((Func<Task<T>>)func)() ?? throw NullRoot();
+                    if (rootTaskOfT.IsCompletedSuccessfully)
+                    {
+                        // The common short task: no ValueTask to build, no result to unwrap twice.
+                        _rootState = RootConsumed;
+                        Complete(JoinOutcome.Succeeded, rootTaskOfT.Result, null);
+                        return;
+                    }
+
+                    _root = rootTaskOfT;
                     break;
                 case RootKind.Task:
-                    _root = ((Func<Task>)func)() ?? throw NullRoot();
+                    Task rootTask = ((Func<Task>)func)() ?? throw NullRoot();
+                    if (rootTask.IsCompletedSuccessfully)
+                    {
+                        _rootState = RootConsumed;
+                        Complete(JoinOutcome.Succeeded, default, null);
+                        return;
+                    }
+
+                    _root = rootTask;
                     break;
                 case RootKind.ValueTaskOfT:
                     ValueTask<T> rootOfT = ((Func<ValueTask<T>>)func)();

@@ -42,8 +42,6 @@ internal abstract partial class TaskCore : SynchronizationContext
     protected const int StateAbortRequested = 16;
     protected const int StateStarted = 32;
 
-    private static readonly Action<object?> s_startRoot = static t => ((TaskCore)t!).StartRoot();
-
     private static long s_nextId;
 
     private int _state;
@@ -309,9 +307,15 @@ internal abstract partial class TaskCore : SynchronizationContext
         // One thread-static read for the whole poll; see ThreadData.
         ThreadData thread = ThreadData.Current;
         TaskCore? previousTask = thread.Task;
-        // Empty unless this poll is nested inside another task's poll on this thread.
-        ContinuationQueue outerYielded = thread.Yielded;
-        thread.Yielded = default;
+        // Empty unless this poll is nested inside another task's poll on this thread (a LocalSet);
+        // only then is there anything to set aside (copying the struct costs a write barrier per field).
+        bool nestedYields = !thread.Yielded.IsEmpty;
+        ContinuationQueue outerYielded = default;
+        if (nestedYields)
+        {
+            outerYielded = thread.Yielded;
+            thread.Yielded = default;
+        }
         int outerBudget = thread.CoopRemaining;
         SynchronizationContext? previousContext = SynchronizationContext.Current;
         thread.Task = this;
@@ -330,7 +334,7 @@ internal abstract partial class TaskCore : SynchronizationContext
                 }
                 else
                 {
-                    RunUserCode(s_startRoot, this);
+                    StartRootGuarded();
                 }
             }
 
@@ -374,7 +378,10 @@ internal abstract partial class TaskCore : SynchronizationContext
             yielded = true;
         }
 
-        thread.Yielded = outerYielded;
+        if (nestedYields)
+        {
+            thread.Yielded = outerYielded;
+        }
 
         s = Volatile.Read(ref _state);
         while (true)
@@ -429,6 +436,21 @@ internal abstract partial class TaskCore : SynchronizationContext
             ContinuationQueue.Invoke(callback, state);
         }
 #pragma warning disable CA1031 // A continuation that throws must not take down the worker; it is reported.
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
+            Runtime.ReportUnhandled(this, error);
+        }
+    }
+
+    /// <summary><see cref="StartRoot"/> with <see cref="RunUserCode"/>'s guard, called directly rather than through a delegate.</summary>
+    private void StartRootGuarded()
+    {
+        try
+        {
+            StartRoot();
+        }
+#pragma warning disable CA1031 // As in RunUserCode: whatever escapes is reported, never thrown into the worker.
         catch (Exception error)
 #pragma warning restore CA1031
         {
