@@ -180,6 +180,9 @@ public sealed class RuntimeBuilder
     /// counts those. The price is CPU time: each idle thread burns up to this long per idle period
     /// (the spin yields to other runnable threads). Turn it off when idle CPU matters more than
     /// latency, e.g. many runtimes in one process.
+    /// A thread in a multi-thread runtime's <c>BlockOn</c> spins longer when the previous
+    /// <c>BlockOn</c> was short: up to 1.5 × its duration, if that was under 1 ms, so a loop of
+    /// short <c>BlockOn</c> calls does not pay a wake-up each.
     /// </remarks>
     /// <param name="duration">From zero to 100 ms.</param>
     /// <returns>This builder.</returns>

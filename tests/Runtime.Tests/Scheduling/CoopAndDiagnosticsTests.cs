@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using Spindle.Scheduling.MultiThread;
 using SpindleTests.Support;
 
 namespace SpindleTests.Scheduling;
@@ -415,6 +417,22 @@ public sealed class CoopAndDiagnosticsTests
 
         Assert.Equal(0, runtime.Metrics.GetWorkerSpinWakeCount(0));
         Assert.Equal(7, Rt.Run(runtime, () => Task.FromResult(7)));
+    }
+
+    [Fact]
+    public void MultiThread_BlockOnCaller_SpinsAboutAsLongAsTheLastShortBlockOn()
+    {
+        long spin = 50;
+        // No history yet, or a long BlockOn before: the configured spin.
+        Assert.Equal(spin, MultiThreadScheduler.BlockOnSpinTicks(spin, 0));
+        long longOne = (long)(Stopwatch.Frequency * 0.002);
+        Assert.Equal(spin, MultiThreadScheduler.BlockOnSpinTicks(spin, longOne));
+        // A short one (under 1 ms): 1.5 times as long, never less than the configured spin.
+        long shortOne = (long)(Stopwatch.Frequency * 0.0001);
+        Assert.Equal(shortOne + (shortOne / 2), MultiThreadScheduler.BlockOnSpinTicks(spin, shortOne));
+        Assert.Equal(spin, MultiThreadScheduler.BlockOnSpinTicks(spin, 10));
+        // Spinning turned off stays off.
+        Assert.Equal(0, MultiThreadScheduler.BlockOnSpinTicks(0, shortOne));
     }
 
     private static void RunRemoteSpawnRightAfterPark(Runtime runtime)

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Globalization;
 using System.Threading;
 using Spindle.Internal;
@@ -22,6 +23,9 @@ internal sealed class MultiThreadScheduler : RuntimeScheduler
     private volatile bool _stopped;
     private readonly Func<bool> _noQueuedWork;
     private readonly long _spinTicks;
+
+    /// <summary>How long the last <see cref="BlockOn"/> took, in <see cref="Stopwatch"/> ticks (racy: a hint).</summary>
+    private long _lastBlockOnTicks;
 
     public MultiThreadScheduler(RuntimeCore runtime, int workers)
         : base(runtime)
@@ -179,13 +183,36 @@ internal sealed class MultiThreadScheduler : RuntimeScheduler
         // The root runs on the workers; the caller spins a little, then sleeps until the root's
         // completion sets the event (created without a spin of its own).
         ArgumentNullException.ThrowIfNull(done);
+        long started = Stopwatch.GetTimestamp();
         if (!Runtime.Clock.IsPaused)
         {
-            _ = IdleSpin.Until(done, static e => e.IsSet, _spinTicks);
+            _ = IdleSpin.Until(done, static e => e.IsSet, BlockOnSpinTicks(_spinTicks, Volatile.Read(ref _lastBlockOnTicks)));
         }
 
         done.Wait();
+        Volatile.Write(ref _lastBlockOnTicks, Stopwatch.GetTimestamp() - started);
     }
+
+    /// <summary>
+    /// How long a <see cref="BlockOn"/> caller spins before it sleeps: <paramref name="spinTicks"/>
+    /// (<see cref="RuntimeBuilder.SpinBeforePark"/>), stretched to 1.5 × the previous BlockOn's
+    /// duration when that was short (under <see cref="MaxAdaptiveBlockOnSpin"/>). Waking a sleeping
+    /// caller costs it tens of microseconds, which is most of a short BlockOn (a loop of BlockOn
+    /// calls, a command-line tool, a test); a long one spins only the configured time. Turning
+    /// spinning off turns this off too.
+    /// </summary>
+    internal static long BlockOnSpinTicks(long spinTicks, long lastBlockOnTicks)
+    {
+        if (spinTicks <= 0 || lastBlockOnTicks <= 0 || lastBlockOnTicks > IdleSpin.ToTicks(MaxAdaptiveBlockOnSpin))
+        {
+            return spinTicks;
+        }
+
+        return Math.Max(spinTicks, lastBlockOnTicks + (lastBlockOnTicks / 2));
+    }
+
+    /// <summary>The longest previous <see cref="BlockOn"/> that makes the next caller spin for about as long.</summary>
+    internal static readonly TimeSpan MaxAdaptiveBlockOnSpin = TimeSpan.FromMilliseconds(1);
 
     public override void DrainForShutdown(Func<bool> done, TimeSpan timeout)
     {
