@@ -49,7 +49,14 @@ public sealed class PollClockTests
     [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
     public void ATaskPolledAfterTheRuntimeSlept_GetsATimeFromAfterTheSleep(RuntimeFlavor flavor)
     {
-        using Runtime runtime = Rt.Build(flavor);
+        // Scheduler threads between their park and unpark hooks: each one must pass its wake-up
+        // before it polls again. (A thread that is merely preempted after a poll may rightly reuse
+        // its clock read for the next task it finds, so the wake waits until every thread sleeps.)
+        int parked = 0;
+        int threads = flavor == RuntimeFlavor.MultiThread ? 2 : 1;
+        using Runtime runtime = Rt.Build(flavor, configure: b => b
+            .OnThreadPark(() => Interlocked.Increment(ref parked))
+            .OnThreadUnpark(() => Interlocked.Decrement(ref parked)));
         var wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var never = new TaskCompletionSource();
         (long WokenAt, long PollEnd) seen = Rt.Run(runtime, async () =>
@@ -70,11 +77,12 @@ public sealed class PollClockTests
             await Waiting.UntilAsync(() => waiter.PollCount == 1 && waiter.SnapshotState() == TaskState.Idle);
 
             // Every task now waits on something foreign: the runtime's threads spin briefly, then
-            // sleep. Another thread lets the coarse clock move on (a bounded spin, no sleep) and
-            // then wakes the waiter.
+            // sleep. Another thread lets the coarse clock move on (a bounded spin, no sleep),
+            // waits until every scheduler thread sleeps, and then wakes the waiter.
             long wokenAt = await Rt.Within(Task.Run(() =>
             {
                 WaitForTickAfter(Environment.TickCount64 + 1);
+                Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref parked) == threads, Rt.Bound), "the runtime's threads never all went to sleep");
                 long now = Environment.TickCount64;
                 wake.SetResult();
                 return now;

@@ -145,8 +145,10 @@ public sealed class IoOperationTests
         var read = new Receive(pair.Local) { Buffer = new byte[1] };
         byte[] one = new byte[1];
         long total = 0;
+        long stepsRun = 0;
         long bytes = Allocation.BytesPerStep(runtime, async steps =>
         {
+            stepsRun += steps;
             for (int i = 0; i < steps; i++)
             {
                 // Armed first (the previous read left nothing), then the data arrives: the wait path.
@@ -161,7 +163,8 @@ public sealed class IoOperationTests
             }
         });
         Assert.Equal(0, bytes);
-        Assert.Equal(200 + 1_000 + 3_000, total);
+        // Every read got its one byte.
+        Assert.Equal(stepsRun, total);
         registration.Dispose();
     }
 

@@ -22,8 +22,17 @@ public static class Allocation
             return bytes;
         }
 
-        long small = Measure(1_000);
-        long large = Measure(3_000);
-        return (large - small) / 2_000;
+        // The least of three rounds: a one-time allocation (a queue growing, a method tiering up,
+        // a segment the first time round) can land in one round's larger run; a per-step
+        // allocation shows in every round.
+        long least = long.MaxValue;
+        for (int round = 0; round < 3; round++)
+        {
+            long small = Measure(1_000);
+            long large = Measure(3_000);
+            least = Math.Min(least, (large - small) / 2_000);
+        }
+
+        return least;
     }
 }

@@ -77,7 +77,15 @@ public sealed class AsyncBarrierTests
     [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
     public void WaitAsync_LeaderInALoop_YieldsWhenTheCoopBudgetIsSpent(RuntimeFlavor flavor)
     {
-        using Runtime runtime = Rt.Build(flavor);
+        // One worker: with two, the other task may be stolen by a worker that is then preempted
+        // before it runs it, and the leader (nothing left in its queue) rightly goes on.
+        using Runtime runtime = Rt.Build(flavor, configure: b =>
+        {
+            if (flavor == RuntimeFlavor.MultiThread)
+            {
+                b.WorkerThreads(1);
+            }
+        });
         Rt.Run(runtime, async () =>
         {
             var barrier = new AsyncBarrier(1);
