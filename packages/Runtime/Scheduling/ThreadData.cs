@@ -50,7 +50,8 @@ internal sealed class ThreadData
 
     /// <summary>
     /// How many polls after a clock read may reuse it in a scheduler loop (<see cref="PollEndMilliseconds"/>);
-    /// 0 elsewhere, so a thread that polls now and then (the blocking pool, a task's LocalSet) reads the clock every time.
+    /// 0 elsewhere, so a thread that polls now and then (a blocking-pool thread, a thread-pool thread
+    /// finishing tasks after shutdown) reads the clock every time.
     /// </summary>
     public const int ClockReusesInLoop = 15;
 
