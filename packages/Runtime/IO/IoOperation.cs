@@ -248,7 +248,7 @@ public abstract class IoOperation<TResult> : IValueTaskSource<TResult>, ILeaf, I
 
         TResult result = _result!;
         _result = default;
-        _wait.GetResult(token);
+        _wait.GetResult(this, token);
         return result;
     }
 }

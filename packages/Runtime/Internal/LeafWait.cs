@@ -91,7 +91,8 @@ internal struct LeafWait
             return false;
         }
 
-        Volatile.Read(ref _task)?.RemoveWaitingLeaf(owner);
+        // A fast-slot registration stays until the task resumes (GetResult): only its thread clears it.
+        Volatile.Read(ref _task)?.RemoveScopedLeaf(owner);
         if (error is null)
         {
             _core.SetResult(true);
@@ -109,21 +110,48 @@ internal struct LeafWait
     public void OnCompleted(ILeaf owner, Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
     {
         TaskCore? task = (flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0 ? TaskCore.Current : null;
+        bool fast = false;
         if (task is not null)
         {
             Volatile.Write(ref _task, task);
-            task.AddWaitingLeaf(owner);
+            // The common case: a plain store into the task's slot, fenced by the continuation CAS below.
+            fast = task.TryAddFastLeaf(owner);
+            if (!fast)
+            {
+                task.AddWaitingLeaf(owner);
+            }
         }
 
         _core.OnCompleted(continuation, state, token, flags, task);
-        if (task is not null && Volatile.Read(ref _state) != Waiting)
+        if (task is null)
         {
-            task.RemoveWaitingLeaf(owner);
+            return;
+        }
+
+        if (Volatile.Read(ref _state) != Waiting)
+        {
+            // Completed before (or while) it was registered: its completer may have found nothing to remove.
+            if (fast)
+            {
+                task.ClearFastLeaf(owner);
+            }
+            else
+            {
+                task.RemoveWaitingLeaf(owner);
+            }
+        }
+        else if (fast)
+        {
+            // After the CAS in OnCompleted (a full fence): pairs with Abort, which sets its flag and then reads the slot.
+            task.CancelIfAbortRequested(owner);
         }
     }
 
-    /// <summary>Ends the wait: throws its error if it failed, and returns the leaf to Idle either way.</summary>
-    public void GetResult(short token)
+    /// <summary>
+    /// Ends the wait: throws its error if it failed, and returns the leaf to Idle either way. Runs on the
+    /// awaiting task's thread, which also ends the leaf's fast-slot registration here.
+    /// </summary>
+    public void GetResult(ILeaf owner, short token)
     {
         try
         {
@@ -135,6 +163,7 @@ internal struct LeafWait
             // so a pooled leaf is never reused while a stale callback could still reach it.
             _registration.Dispose();
             _registration = default;
+            _task?.ClearFastLeaf(owner);
             _task = null;
             Volatile.Write(ref _state, Idle);
         }

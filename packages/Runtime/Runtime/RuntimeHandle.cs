@@ -191,8 +191,11 @@ public readonly struct RuntimeHandle : IEquatable<RuntimeHandle>
     internal static TaskInfo Describe(TaskCore task)
     {
         TimeSpan? since = task.PollCount == 0 ? null : TimeSpan.FromMilliseconds(Math.Max(0, Environment.TickCount64 - task.LastPollEndMilliseconds));
+        TaskState state = task.SnapshotState();
+        // A scheduled task waits on nothing; the leaf that woke it stays registered until it resumes.
+        LeafInfo? waitingOn = state == TaskState.Scheduled ? null : task.DescribeWait();
         return new TaskInfo(task.Id, task.Name, task.SpawnFilePath, task.SpawnLineNumber, task.SpawnMemberName,
-            task.SnapshotState(), task.PollCount, since, task.DescribeWait());
+            state, task.PollCount, since, waitingOn);
     }
 
     /// <inheritdoc/>

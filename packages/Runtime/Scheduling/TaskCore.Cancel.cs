@@ -11,10 +11,19 @@ namespace Spindle.Scheduling;
 internal abstract partial class TaskCore
 {
     /// <summary>
-    /// The leaf the task waits on when no timeout scope is open — the common case — registered and
-    /// removed with one CAS each instead of the lock. Scoped or additional leaves go to the locked
-    /// fields below. Abort reads this slot too; timeouts never need it (it lies in no scope).
+    /// The leaf the task waits on when no timeout scope is open — the common case — kept outside the
+    /// lock. Scoped or additional leaves go to the locked fields below. Abort reads this slot too;
+    /// timeouts never need it (it lies in no scope).
     /// </summary>
+    /// <remarks>
+    /// A <see cref="LeafWait"/> leaf is put here and taken out by the task's own thread with plain
+    /// stores (<see cref="TryAddFastLeaf"/> in OnCompleted, <see cref="ClearFastLeaf"/> when the task
+    /// resumes and takes the result); its completer leaves it in place, so between completion and
+    /// resumption the slot names a finished leaf, whose TryCancelWaitOf then refuses. A join
+    /// (<see cref="TaskCell{T}"/>) registers with <see cref="AddWaitingLeaf"/> and its completer
+    /// removes it with a CAS. Either way only the task's thread stores a leaf, and a remover only
+    /// ever replaces its own leaf with null, so no remover can erase a newer registration.
+    /// </remarks>
     private ILeaf? _fastLeaf;
 
     /// <summary>The token cancelled when the task is aborted, for awaits that are not Spindle leaves.</summary>
@@ -122,6 +131,50 @@ internal abstract partial class TaskCore
         CancelIfAlreadyRequested(leaf, scope);
     }
 
+    /// <summary>
+    /// Puts <paramref name="leaf"/> in the fast slot with a plain store if the slot is free and no
+    /// timeout scope is open; false means the caller registers it with <see cref="AddWaitingLeaf"/>.
+    /// Only the task's own thread, during its poll, may call this; the caller must then issue a full
+    /// fence (its continuation CAS) and call <see cref="CancelIfAbortRequested"/>, which pairs with
+    /// Abort's state change and later read of the slot.
+    /// </summary>
+    public bool TryAddFastLeaf(ILeaf leaf)
+    {
+        if (_fastLeaf is not null || ActiveScopes > 0)
+        {
+            return false;
+        }
+
+        _fastLeaf = leaf;
+        return true;
+    }
+
+    /// <summary>Ends the fast-slot registration of <paramref name="leaf"/>, if it has it; only on the task's own thread.</summary>
+    public void ClearFastLeaf(ILeaf leaf)
+    {
+        if (ReferenceEquals(_fastLeaf, leaf))
+        {
+            Volatile.Write(ref _fastLeaf, null);
+        }
+    }
+
+    /// <summary>Ends <paramref name="leaf"/>'s wait if abort was requested before its registration was visible.</summary>
+    public void CancelIfAbortRequested(ILeaf leaf) => CancelIfAlreadyRequested(leaf, scope: null);
+
+    /// <summary>
+    /// Takes a completed leaf out of the locked registrations; a leaf in the fast slot stays there
+    /// until its task resumes (<see cref="ClearFastLeaf"/>).
+    /// </summary>
+    public void RemoveScopedLeaf(ILeaf leaf)
+    {
+        if (ReferenceEquals(Volatile.Read(ref _fastLeaf), leaf))
+        {
+            return;
+        }
+
+        RemoveLockedLeaf(leaf);
+    }
+
     /// <summary>Abort or a timeout may have fired between the leaf's check and its registration.</summary>
     private void CancelIfAlreadyRequested(ILeaf leaf, TimeoutScope? scope)
     {
@@ -143,6 +196,11 @@ internal abstract partial class TaskCore
             return;
         }
 
+        RemoveLockedLeaf(leaf);
+    }
+
+    private void RemoveLockedLeaf(ILeaf leaf)
+    {
         // A leaf outside the fast slot was registered through the extras, which then exist.
         TaskExtras? extras = Volatile.Read(ref _extras);
         if (extras is null)

@@ -120,7 +120,7 @@ public sealed class SignalListener : IDisposable, IValueTaskSource<bool>, ILeaf
 
     bool IValueTaskSource<bool>.GetResult(short token)
     {
-        _wait.GetResult(token);
+        _wait.GetResult(this, token);
         lock (_gate)
         {
             return TakeLocked();

@@ -94,12 +94,12 @@ internal abstract class ChannelCursor<TResult> : WaitNode, ILeaf, IValueTaskSour
         if (status != ValueTaskSourceStatus.Succeeded)
         {
             // Cancelled or aborted: throws and returns the wait to idle; the cursor did not move.
-            _wait.GetResult(token);
+            _wait.GetResult(this, token);
         }
 
         // Read before the wait goes idle, so no TryRecv/MarkUnchanged can slip in between the wake and the read.
         TResult result = TakeAfterWake();
-        _wait.GetResult(token);
+        _wait.GetResult(this, token);
         return result;
     }
 }

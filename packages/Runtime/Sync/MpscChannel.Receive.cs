@@ -236,7 +236,7 @@ internal sealed partial class MpscChannel<T> : ILeaf, IValueTaskSource<RecvResul
     RecvResult<T> IValueTaskSource<RecvResult<T>>.GetResult(short token)
     {
         // Throws for a cancelled wait, which took nothing: the message stays for the next receive.
-        _recvWait.GetResult(token);
+        _recvWait.GetResult(this, token);
         return TakeOne();
     }
 
@@ -253,7 +253,7 @@ internal sealed partial class MpscChannel<T> : ILeaf, IValueTaskSource<RecvResul
         try
         {
             // Throws for a cancelled wait, which took nothing: the messages stay for the next receive.
-            _recvWait.GetResult(token);
+            _recvWait.GetResult(this, token);
         }
         finally
         {

@@ -343,7 +343,7 @@ public sealed class OneshotReceiver<T> : IDisposable, IValueTaskSource<RecvResul
     RecvResult<T> IValueTaskSource<RecvResult<T>>.GetResult(short token)
     {
         // Throws for a cancelled wait, which took nothing.
-        _wait.GetResult(token);
+        _wait.GetResult(this, token);
         return TakeValue();
     }
 

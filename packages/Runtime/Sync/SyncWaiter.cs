@@ -173,7 +173,7 @@ internal class SyncWaiter : WaitNode, ILeaf, IValueTaskSource<bool>, IValueTaskS
 
         try
         {
-            _wait.GetResult(token);
+            _wait.GetResult(this, token);
             return _result;
         }
         finally

@@ -209,7 +209,7 @@ public sealed class JoinSet<T> : IDisposable, IJoinSetMember, IValueTaskSource<J
 
     JoinResult<T>? IValueTaskSource<JoinResult<T>?>.GetResult(short token)
     {
-        _wait.GetResult(token);
+        _wait.GetResult(this, token);
         lock (_gate)
         {
             return TakeCompletedLocked();

@@ -123,7 +123,7 @@ internal abstract class TimerLeaf<TResult> : TimerEntry, IValueTaskSource<TResul
 
     public TResult GetResult(short token)
     {
-        _wait.GetResult(token);
+        _wait.GetResult(this, token);
         TResult result = ProduceResult();
         OnResultTaken();
         return result;

@@ -1,3 +1,4 @@
+using Spindle.Sync;
 using SpindleTests.Support;
 
 namespace SpindleTests.Scheduling;
@@ -248,5 +249,66 @@ public sealed class AbortTests
         public bool Disposed { get; private set; }
 
         public void Dispose() => Disposed = true;
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Abort_AfterTheWaitEndedButBeforeTheTaskResumed_WaitKeepsItsOutcome_NextAwaitThrows(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            // The finished wait stays registered with its task until the task resumes; abort must not end it again.
+            var notify = new Notify();
+            bool notified = false;
+            JoinHandle handle = SpindleTask.Spawn(async () =>
+            {
+                await notify.NotifiedAsync();
+                notified = true;
+                await SpindleTask.YieldAsync();
+                Assert.Fail("the yield after abort must throw");
+            });
+            await Waiting.UntilParkedOnAsync(runtime, handle.Id, "notify");
+            notify.NotifyOne();
+            // Current-thread: the woken task cannot have run yet (this task holds the only thread).
+            handle.Abort();
+            await Assert.ThrowsAsync<TaskAbortedException>(async () => await handle);
+            Assert.True(notified);
+            // The notification went to the task: nothing was stored back, nothing lost.
+            Assert.False(notify.HasPermit);
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void TaskResumedFromALeaf_NoLongerListsIt_AndAbortEndsItsNextLeafWait(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            var first = new Notify();
+            var second = new Notify();
+            var resumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var foreign = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            JoinHandle handle = SpindleTask.Spawn(async () =>
+            {
+                await first.NotifiedAsync();
+                resumed.SetResult();
+                await foreign.Task;
+                await second.NotifiedAsync();
+            });
+            await Waiting.UntilParkedOnAsync(runtime, handle.Id, "notify");
+            first.NotifyOne();
+            await Rt.Within(resumed.Task);
+            // Parked on a foreign await now: the listing must not name the finished notify wait.
+            await Waiting.UntilAsync(() => runtime.Handle.GetTasks().Any(t => t.Id == handle.Id && t.State == TaskState.Idle));
+            TaskInfo info = runtime.Handle.GetTasks().Single(t => t.Id == handle.Id);
+            Assert.Null(info.WaitingOn);
+            foreign.SetResult();
+            await Waiting.UntilAsync(() => second.WaiterCount == 1);
+            handle.Abort();
+            await Assert.ThrowsAsync<TaskAbortedException>(async () => await handle.AsTask().WaitAsync(Rt.Bound));
+            Assert.Equal(0, second.WaiterCount);
+        });
     }
 }
