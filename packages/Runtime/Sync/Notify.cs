@@ -68,6 +68,9 @@ public sealed class Notify : IWaitOwner
     private SpinGate _gate;
     private WaitQueue _waiters;
     private bool _permit;
+    // Serves one wait at a time without the thread's pool (no thread-static read to rent or return
+    // it); created on the first wait. A wait that finds it busy rents a pooled waiter.
+    private SyncWaiter? _own;
 
     /// <summary>Creates a notify with no stored permit and nobody waiting.</summary>
     public Notify()
@@ -156,7 +159,7 @@ public sealed class Notify : IWaitOwner
         if (!_permit)
         {
             // Renting and preparing the waiter are field writes (no call-outs), fine inside the gate.
-            SyncWaiter waiter = SyncWaiter.Rent(this, 1);
+            SyncWaiter waiter = _own is { IsIdle: true } own ? own : RentWaiter();
             short token = waiter.Begin(callerFilePath, callerLineNumber, callerMemberName);
             _waiters.EnqueueLocked(waiter);
             _gate.Exit();
@@ -174,6 +177,9 @@ public sealed class Notify : IWaitOwner
     }
 
     /// <summary>The coop budget is spent and the permit already taken: give way first, then report the notification.</summary>
+    /// <summary>The first wait creates the owned waiter; a wait that finds it busy rents one.</summary>
+    private SyncWaiter RentWaiter() => _own is null ? _own = SyncWaiter.CreateOwned(this, 1) : SyncWaiter.Rent(this, 1);
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private static async ValueTask NotifiedAfterYieldAsync()
     {

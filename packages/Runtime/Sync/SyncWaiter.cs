@@ -33,6 +33,7 @@ internal class SyncWaiter : WaitNode, ILeaf, IValueTaskSource<bool>, IValueTaskS
 
 
     private IWaitOwner? _owner;
+    private bool _owned;
     // Mutable struct: never readonly.
     private LeafWait _wait;
     private bool _result;
@@ -65,6 +66,24 @@ internal class SyncWaiter : WaitNode, ILeaf, IValueTaskSource<bool>, IValueTaskS
     {
     }
 
+    /// <summary>
+    /// Creates a waiter that belongs to <paramref name="owner"/> for good: the owner reuses it for one
+    /// wait at a time (<see cref="IsIdle"/>) instead of renting from the thread's pool, and it never
+    /// goes to a pool.
+    /// </summary>
+    public static SyncWaiter CreateOwned(IWaitOwner owner, int amount)
+    {
+        var waiter = new SyncWaiter { _owned = true };
+        waiter.Init(owner, amount);
+        return waiter;
+    }
+
+    /// <summary>
+    /// Whether the waiter carries no wait: its last result was taken (the last thing GetResult
+    /// does to it), so its owner may start another wait on it. Only meaningful for owned waiters.
+    /// </summary>
+    public bool IsIdle => _wait.IsIdle;
+
     /// <summary>Binds a rented waiter to its owner and request.</summary>
     protected void Init(IWaitOwner owner, int amount)
     {
@@ -74,6 +93,12 @@ internal class SyncWaiter : WaitNode, ILeaf, IValueTaskSource<bool>, IValueTaskS
 
     private void Return()
     {
+        if (_owned)
+        {
+            // Stays bound to its owner; it became reusable when its wait went back to Idle.
+            return;
+        }
+
         _owner = null;
         DeferredToken = default;
         Recycle();
@@ -171,10 +196,12 @@ internal class SyncWaiter : WaitNode, ILeaf, IValueTaskSource<bool>, IValueTaskS
             ThrowHelper.ThrowBadToken();
         }
 
+        // Read before the wait goes back to Idle: from then on an owned waiter may be reused at once.
+        bool result = _result;
         try
         {
             _wait.GetResult(this, token);
-            return _result;
+            return result;
         }
         finally
         {

@@ -367,6 +367,39 @@ public sealed class NotifyTests
         await Rt.Within(Task.WhenAll(many));
     }
 
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void NotifiedAsync_WhileTheFirstWaiterIsWokenButNotResumed_WaitsSeparately_AndBothComplete(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            // The first wait of a Notify uses the waiter it keeps; a wait that starts before that one's
+            // result was taken must get its own waiter, in line behind, for every round.
+            var notify = new Notify();
+            for (int round = 0; round < 20; round++)
+            {
+                var firstDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                JoinHandle first = SpindleTask.Spawn(async () =>
+                {
+                    await notify.NotifiedAsync();
+                    firstDone.SetResult();
+                });
+                await Waiting.UntilAsync(() => notify.WaiterCount == 1);
+                notify.NotifyOne();
+                // Current-thread: the woken task has not resumed yet (this task holds the only thread).
+                ValueTask second = notify.NotifiedAsync();
+                Assert.False(second.IsCompleted);
+                Assert.Equal(1, notify.WaiterCount);
+                notify.NotifyOne();
+                await second.AsTask().WaitAsync(Rt.Bound);
+                await Rt.Within(firstDone.Task);
+                await first;
+                Assert.False(notify.HasPermit);
+            }
+        });
+    }
+
     [Fact]
     public void NotifyRoundTrip_BetweenTwoTasks_AllocatesNothing()
     {
