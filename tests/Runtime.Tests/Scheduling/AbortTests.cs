@@ -260,11 +260,14 @@ public sealed class AbortTests
         {
             // The finished wait stays registered with its task until the task resumes; abort must not end it again.
             var notify = new Notify();
+            var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             bool notified = false;
             JoinHandle handle = SpindleTask.Spawn(async () =>
             {
                 await notify.NotifiedAsync();
                 notified = true;
+                // A foreign await, so a multi-thread worker that resumed the task before the abort cannot run past it.
+                await release.Task;
                 await SpindleTask.YieldAsync();
                 Assert.Fail("the yield after abort must throw");
             });
@@ -272,6 +275,7 @@ public sealed class AbortTests
             notify.NotifyOne();
             // Current-thread: the woken task cannot have run yet (this task holds the only thread).
             handle.Abort();
+            release.SetResult();
             await Assert.ThrowsAsync<TaskAbortedException>(async () => await handle);
             Assert.True(notified);
             // The notification went to the task: nothing was stored back, nothing lost.
