@@ -1,57 +1,93 @@
 using System.Collections.Generic;
+using System.Runtime.InteropServices;
 using System.Threading;
 
 namespace Spindle.Scheduling.MultiThread;
 
 /// <summary>
-/// The global queue: tasks scheduled from outside the workers and local-queue overflow. An intrusive
-/// list through <see cref="TaskCore.QueueNext"/> under one lock, so pushing allocates nothing; the
-/// length is readable without the lock so workers skip empty checks cheaply (as tokio's inject queue).
+/// The global queue: tasks scheduled from outside the workers and local-queue overflow, linked
+/// through <see cref="TaskCore.QueueNext"/> so pushing allocates nothing.
 /// </summary>
+/// <remarks>
+/// <para>
+/// Pushers never take a lock: a push is one compare-and-swap onto a stack of incoming tasks (newest
+/// first) after one atomic add to the push count. Workers take tasks under a lock of their own:
+/// when the FIFO they read from is empty, one of them swaps the whole incoming stack out and
+/// reverses it onto the FIFO, so tasks still come out in the order they were pushed. Before, one
+/// lock guarded both ends, and a thread spawning from outside the runtime queued behind a worker
+/// that was walking a batch of tasks it had just taken.
+/// </para>
+/// <para>
+/// The length is pushes minus pops. A push is counted before its task is visible, so the queue
+/// never reads empty while it holds a task a reader could take; a worker that finds the count
+/// ahead of the visible tasks simply takes nothing.
+/// </para>
+/// </remarks>
 internal sealed class InjectQueue
 {
     private readonly Lock _lock = new();
+
+    // Written by pushers (and swapped out by the taking worker): kept off the workers' line.
+    private Incoming _incoming;
+
+    // The workers' side, under _lock: oldest task first.
     private TaskCore? _head;
     private TaskCore? _tail;
-    private int _count;
+    private long _popped;
 
-    public int Count => Volatile.Read(ref _count);
+    public int Count
+    {
+        get
+        {
+            // Pops first: a pop is only counted after its push, so the difference is never negative.
+            long popped = Volatile.Read(ref _popped);
+            return (int)(Volatile.Read(ref _incoming.Pushed) - popped);
+        }
+    }
 
     public bool IsEmpty => Count == 0;
 
     public void Push(TaskCore task)
     {
-        lock (_lock)
+        Interlocked.Increment(ref _incoming.Pushed);
+        TaskCore? top = Volatile.Read(ref _incoming.Top);
+        while (true)
         {
-            Append(task);
+            task.QueueNext = top;
+            TaskCore? seen = Interlocked.CompareExchange(ref _incoming.Top, task, top);
+            if (ReferenceEquals(seen, top))
+            {
+                return;
+            }
+
+            top = seen;
         }
     }
 
+    /// <summary>Pushes <paramref name="tasks"/> in their order, as one step.</summary>
     public void PushBatch(TaskCore[] tasks)
     {
-        lock (_lock)
+        // The stack is newest first: link the batch last to first, its first task on the old top.
+        for (int i = tasks.Length - 1; i > 0; i--)
         {
-            foreach (TaskCore task in tasks)
+            tasks[i].QueueNext = tasks[i - 1];
+        }
+
+        Interlocked.Add(ref _incoming.Pushed, tasks.Length);
+        TaskCore first = tasks[0];
+        TaskCore last = tasks[^1];
+        TaskCore? top = Volatile.Read(ref _incoming.Top);
+        while (true)
+        {
+            first.QueueNext = top;
+            TaskCore? seen = Interlocked.CompareExchange(ref _incoming.Top, last, top);
+            if (ReferenceEquals(seen, top))
             {
-                Append(task);
+                return;
             }
-        }
-    }
 
-    private void Append(TaskCore task)
-    {
-        task.QueueNext = null;
-        if (_tail is null)
-        {
-            _head = task;
+            top = seen;
         }
-        else
-        {
-            _tail.QueueNext = task;
-        }
-
-        _tail = task;
-        Volatile.Write(ref _count, _count + 1);
     }
 
     public TaskCore? Pop()
@@ -69,7 +105,7 @@ internal sealed class InjectQueue
 
     private TaskCore? PopLocked()
     {
-        TaskCore? task = _head;
+        TaskCore? task = _head ?? RefillLocked();
         if (task is null)
         {
             return null;
@@ -82,8 +118,35 @@ internal sealed class InjectQueue
         }
 
         task.QueueNext = null;
-        Volatile.Write(ref _count, _count - 1);
+        Volatile.Write(ref _popped, _popped + 1);
         return task;
+    }
+
+    /// <summary>
+    /// Moves every incoming task onto the (empty) FIFO, oldest first, and returns the new head; null
+    /// if nothing came in. Only when the FIFO is empty: everything in it is older than what came in.
+    /// </summary>
+    private TaskCore? RefillLocked()
+    {
+        TaskCore? node = Interlocked.Exchange(ref _incoming.Top, null);
+        if (node is null)
+        {
+            return null;
+        }
+
+        // Reverse the newest-first stack; its top becomes the FIFO's tail.
+        _tail = node;
+        TaskCore? reversed = null;
+        while (node is not null)
+        {
+            TaskCore? next = node.QueueNext;
+            node.QueueNext = reversed;
+            reversed = node;
+            node = next;
+        }
+
+        _head = reversed;
+        return reversed;
     }
 
     /// <summary>Takes up to <paramref name="max"/> tasks: the first is returned, the rest pushed to <paramref name="local"/>.</summary>
@@ -95,11 +158,11 @@ internal sealed class InjectQueue
         }
 
         // Cut up to max tasks off the head under the lock (pointer walks only), and fill the local
-        // ring after releasing it: remote spawners wait for the lock, so it is held for the cut alone.
+        // ring after releasing it, so other workers wait for the cut alone.
         TaskCore? first;
         lock (_lock)
         {
-            first = _head;
+            first = _head ?? RefillLocked();
             if (first is null)
             {
                 return null;
@@ -120,7 +183,7 @@ internal sealed class InjectQueue
             }
 
             last.QueueNext = null;
-            Volatile.Write(ref _count, _count - taken);
+            Volatile.Write(ref _popped, _popped + taken);
         }
 
         TaskCore? rest = first.QueueNext;
@@ -146,5 +209,16 @@ internal sealed class InjectQueue
                 tasks.Add(task);
             }
         }
+    }
+
+    /// <summary>The pushers' fields, padded onto a cache line of their own.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 192)]
+    private struct Incoming
+    {
+        [FieldOffset(64)]
+        public TaskCore? Top;
+
+        [FieldOffset(72)]
+        public long Pushed;
     }
 }
