@@ -36,7 +36,7 @@ public readonly struct RuntimeMetrics
     public int GlobalQueueDepth => _core.Flavor.GlobalQueueDepth;
 
     /// <summary>Gets how many times a task was scheduled from outside the runtime's threads.</summary>
-    public long RemoteScheduleCount => _core.Metrics.RemoteSchedules;
+    public long RemoteScheduleCount => _core.Flavor.RemoteScheduleCount;
 
     /// <summary>Gets how many polls ended early because the task spent its coop budget.</summary>
     public long BudgetForcedYieldCount => _core.Metrics.ForcedYields;

@@ -33,6 +33,9 @@ internal abstract class RuntimeScheduler : Scheduler
 
     public abstract int GlobalQueueDepth { get; }
 
+    /// <summary>Tasks scheduled from outside the runtime's threads so far (<see cref="Diagnostics.RuntimeMetrics.RemoteScheduleCount"/>).</summary>
+    public virtual long RemoteScheduleCount => Runtime.Metrics.RemoteSchedules;
+
     public abstract int LocalQueueDepth(int worker);
 
     /// <summary>The pause a dump in progress asks pollers to arrive at; null when no dump is taken.</summary>

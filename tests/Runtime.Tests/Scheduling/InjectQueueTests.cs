@@ -39,13 +39,13 @@ public sealed class InjectQueueTests : IDisposable
             queue.Push(t[i]);
         }
 
-        queue.PushBatch([t[5], t[6], t[7]]);
+        queue.PushOverflow([t[5], t[6], t[7]]);
         Assert.Equal(8, queue.Count);
         Assert.Same(t[0], queue.Pop());
 
         // Pushed while older tasks wait on the workers' side: must come after them.
         queue.Push(t[8]);
-        queue.PushBatch([t[9], t[10]]);
+        queue.PushOverflow([t[9], t[10]]);
         Assert.Equal(10, queue.Count);
 
         var local = new LocalQueue();
@@ -54,6 +54,8 @@ public sealed class InjectQueueTests : IDisposable
         Assert.Equal([t[2], t[3], t[4]], DrainLocal(local));
 
         queue.Push(t[11]);
+        // Singles from outside count as remote schedules, overflow does not.
+        Assert.Equal(7, queue.RemotePushes);
         var drained = new List<TaskCore>();
         queue.DrainTo(drained);
         Assert.Equal(t[5..], drained);
@@ -66,7 +68,7 @@ public sealed class InjectQueueTests : IDisposable
     {
         TaskCore[] t = NewTasks(3);
         var queue = new InjectQueue();
-        queue.PushBatch(t);
+        queue.PushOverflow(t);
         var local = new LocalQueue();
         Assert.Same(t[0], queue.PopBatchInto(100, local));
         Assert.Equal([t[1], t[2]], DrainLocal(local));
@@ -100,7 +102,7 @@ public sealed class InjectQueueTests : IDisposable
                 // Singles and batches, as remote spawns and local-queue overflow push them.
                 if (i % 7 == 3 && i + 3 <= mine.Length)
                 {
-                    queue.PushBatch(mine[i..(i + 3)]);
+                    queue.PushOverflow(mine[i..(i + 3)]);
                     i += 3;
                 }
                 else

@@ -169,6 +169,27 @@ public sealed class PublicSurfaceTests
         Assert.Equal("yield", new LeafInfo("yield", null).ToString());
     }
 
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void RemoteScheduleCount_CountsEverySpawnFromOutside_AndNoSpawnFromInside(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        long before = runtime.Metrics.RemoteScheduleCount;
+        JoinHandle[] outside = Enumerable.Range(0, 10).Select(_ => runtime.Handle.Spawn(() => Task.CompletedTask)).ToArray();
+        Assert.Equal(before + 10, runtime.Metrics.RemoteScheduleCount);
+
+        // BlockOn's own task is scheduled from outside; the 100 it spawns are not.
+        Rt.Run(runtime, async () =>
+        {
+            JoinHandle[] inside = Enumerable.Range(0, 100).Select(_ => SpindleTask.Spawn(() => Task.CompletedTask)).ToArray();
+            foreach (JoinHandle handle in outside.Concat(inside))
+            {
+                await handle;
+            }
+        });
+        Assert.Equal(before + 11, runtime.Metrics.RemoteScheduleCount);
+    }
+
     [Fact]
     public void Metrics_PerWorkerCounters_AreReadable()
     {

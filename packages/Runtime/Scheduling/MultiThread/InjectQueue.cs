@@ -20,7 +20,9 @@ namespace Spindle.Scheduling.MultiThread;
 /// <para>
 /// The length is pushes minus pops. A push is counted before its task is visible, so the queue
 /// never reads empty while it holds a task a reader could take; a worker that finds the count
-/// ahead of the visible tasks simply takes nothing.
+/// ahead of the visible tasks simply takes nothing. Pushes from outside the runtime and overflow
+/// from the workers' rings are counted apart: the first count is the runtime's remote schedule
+/// metric, which therefore costs a remote spawn nothing more.
 /// </para>
 /// </remarks>
 internal sealed class InjectQueue
@@ -41,15 +43,31 @@ internal sealed class InjectQueue
         {
             // Pops first: a pop is only counted after its push, so the difference is never negative.
             long popped = Volatile.Read(ref _popped);
-            return (int)(Volatile.Read(ref _incoming.Pushed) - popped);
+            return (int)(Volatile.Read(ref _incoming.RemotePushed) + Volatile.Read(ref _incoming.OverflowPushed) - popped);
         }
     }
 
+    /// <summary>Tasks pushed from outside the runtime's threads so far.</summary>
+    public long RemotePushes => Volatile.Read(ref _incoming.RemotePushed);
+
     public bool IsEmpty => Count == 0;
 
+    /// <summary>Pushes a task scheduled from outside the runtime's threads.</summary>
     public void Push(TaskCore task)
     {
-        Interlocked.Increment(ref _incoming.Pushed);
+        Interlocked.Increment(ref _incoming.RemotePushed);
+        PushCounted(task);
+    }
+
+    /// <summary>Pushes a task a worker's full ring could not take.</summary>
+    public void PushOverflow(TaskCore task)
+    {
+        Interlocked.Increment(ref _incoming.OverflowPushed);
+        PushCounted(task);
+    }
+
+    private void PushCounted(TaskCore task)
+    {
         TaskCore? top = Volatile.Read(ref _incoming.Top);
         while (true)
         {
@@ -64,8 +82,8 @@ internal sealed class InjectQueue
         }
     }
 
-    /// <summary>Pushes <paramref name="tasks"/> in their order, as one step.</summary>
-    public void PushBatch(TaskCore[] tasks)
+    /// <summary>Pushes half of a worker's full ring (and the task that did not fit), in their order, as one step.</summary>
+    public void PushOverflow(TaskCore[] tasks)
     {
         // The stack is newest first: link the batch last to first, its first task on the old top.
         for (int i = tasks.Length - 1; i > 0; i--)
@@ -73,7 +91,7 @@ internal sealed class InjectQueue
             tasks[i].QueueNext = tasks[i - 1];
         }
 
-        Interlocked.Add(ref _incoming.Pushed, tasks.Length);
+        Interlocked.Add(ref _incoming.OverflowPushed, tasks.Length);
         TaskCore first = tasks[0];
         TaskCore last = tasks[^1];
         TaskCore? top = Volatile.Read(ref _incoming.Top);
@@ -219,6 +237,9 @@ internal sealed class InjectQueue
         public TaskCore? Top;
 
         [FieldOffset(72)]
-        public long Pushed;
+        public long RemotePushed;
+
+        [FieldOffset(80)]
+        public long OverflowPushed;
     }
 }

@@ -69,7 +69,7 @@ internal sealed class LocalQueue
             if (steal != real)
             {
                 // A stealer is taking tasks right now and will free room; do not wait for it.
-                inject.Push(task);
+                inject.PushOverflow(task);
                 return true;
             }
 
@@ -100,7 +100,7 @@ internal sealed class LocalQueue
         }
 
         batch[Half] = task;
-        inject.PushBatch(batch);
+        inject.PushOverflow(batch);
         return true;
     }
 

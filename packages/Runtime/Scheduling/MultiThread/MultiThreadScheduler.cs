@@ -63,6 +63,9 @@ internal sealed class MultiThreadScheduler : RuntimeScheduler
 
     public override int GlobalQueueDepth => Inject.Count;
 
+    /// <summary>Counted by the inject queue's push count, which a remote push pays for anyway.</summary>
+    public override long RemoteScheduleCount => Inject.RemotePushes;
+
     public override int LocalQueueDepth(int worker) => Workers[worker].Queue.Count;
 
     protected override int PollersToPause() =>
@@ -143,7 +146,6 @@ internal sealed class MultiThreadScheduler : RuntimeScheduler
         }
 
         Inject.Push(task);
-        Runtime.Metrics.RecordRemoteSchedule();
         NotifyParked();
         if (_stopped)
         {
