@@ -29,7 +29,9 @@ namespace Spindle.Scheduling;
 /// <para>
 /// Shutdown: <see cref="Close"/> sets the closed flag, then reads every slot; <see cref="TryAdd"/>
 /// writes its slot with an interlocked exchange (a full fence), then reads the flag. One of the two
-/// sees the other, so a task is either refused or in the snapshot (never queued and forgotten).
+/// sees the other, so a task is either refused or in the snapshot (never queued and forgotten). The
+/// shared table needs no exchange: its adds hold its gate, and Close passes through the gate after
+/// setting the flag, so an add either finished before Close reads the table or sees the flag.
 /// Counts and listings are racy snapshots by nature; at rest they are exact.
 /// </para>
 /// </remarks>
@@ -121,7 +123,7 @@ internal sealed class TaskRegistry
 
         Table table = _tables[worker];
         Volatile.Write(ref table.State.Added, table.State.Added + 1);
-        return Claim(table, task, worker);
+        return Claim(table, task, worker, fenced: true);
     }
 
     private bool TryAddShared(TaskCore task)
@@ -131,7 +133,7 @@ internal sealed class TaskRegistry
         try
         {
             Volatile.Write(ref table.State.Added, table.State.Added + 1);
-            return Claim(table, task, -1);
+            return Claim(table, task, -1, fenced: false);
         }
         finally
         {
@@ -139,8 +141,12 @@ internal sealed class TaskRegistry
         }
     }
 
-    /// <summary>Takes the table's next free slot for <paramref name="task"/>, or undoes it and returns false when closed.</summary>
-    private bool Claim(Table table, TaskCore task, int worker)
+    /// <summary>
+    /// Takes the table's next free slot for <paramref name="task"/>, or undoes it and returns false
+    /// when closed. <paramref name="fenced"/>: write the slot with the handshake's fence (a worker
+    /// table); the shared table's gate orders its adds against Close instead.
+    /// </summary>
+    private bool Claim(Table table, TaskCore task, int worker, bool fenced)
     {
         TaskSlot[] chunk = table.Chunks[table.State.ChunkIndex];
         int slot = table.State.SlotIndex;
@@ -165,8 +171,16 @@ internal sealed class TaskRegistry
         table.State.SlotIndex = slot + 1;
         task.RegistryChunk = chunk;
         task.RegistrySlot = slot;
-        // The exchange is the fence of the handshake with Close (see the remarks).
-        Interlocked.Exchange(ref chunk[slot].Task, task);
+        if (fenced)
+        {
+            // The exchange is the fence of the handshake with Close (see the remarks).
+            Interlocked.Exchange(ref chunk[slot].Task, task);
+        }
+        else
+        {
+            chunk[slot].Task = task;
+        }
+
         if (Volatile.Read(ref _closed))
         {
             Remove(task, worker);
@@ -240,6 +254,9 @@ internal sealed class TaskRegistry
     {
         Volatile.Write(ref _closed, true);
         Interlocked.MemoryBarrier();
+        // An add to the shared table that holds the gate now did not see the flag: wait it out.
+        _shared.State.Gate.Enter();
+        _shared.State.Gate.Exit();
         return Snapshot();
     }
 
