@@ -196,6 +196,14 @@ internal sealed class Driver
     {
         if (_io is not null)
         {
+            // Already notified and not yet consumed: the parker consumes the flag before it looks at
+            // its queues again, so it will see whatever the caller queued before this call. Spares
+            // a burst of remote spawns an interlocked exchange each.
+            if (Volatile.Read(ref _ioNotified) != 0)
+            {
+                return;
+            }
+
             Interlocked.Exchange(ref _ioNotified, 1);
             if (Volatile.Read(ref _sleeping) != 0)
             {

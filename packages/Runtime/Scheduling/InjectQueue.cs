@@ -1,17 +1,20 @@
 using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using System.Threading;
+using Spindle.Scheduling.MultiThread;
 
-namespace Spindle.Scheduling.MultiThread;
+namespace Spindle.Scheduling;
 
 /// <summary>
-/// The global queue: tasks scheduled from outside the workers and local-queue overflow, linked
-/// through <see cref="TaskCore.QueueNext"/> so pushing allocates nothing.
+/// The global queue of both flavours: tasks scheduled from outside the scheduler's threads (and, on
+/// the multi-thread flavour, local-queue overflow), linked through <see cref="TaskCore.QueueNext"/>
+/// so pushing allocates nothing.
 /// </summary>
 /// <remarks>
 /// <para>
 /// Pushers never take a lock: a push is one compare-and-swap onto a stack of incoming tasks (newest
-/// first) after one atomic add to the push count. Workers take tasks under a lock of their own:
+/// first) after one atomic add to the push count. Takers (the workers, or the current-thread
+/// flavour's driving thread) take tasks under a lock of their own:
 /// when the FIFO they read from is empty, one of them swaps the whole incoming stack out and
 /// reverses it onto the FIFO, so tasks still come out in the order they were pushed. Before, one
 /// lock guarded both ends, and a thread spawning from outside the runtime queued behind a worker
@@ -170,13 +173,40 @@ internal sealed class InjectQueue
     /// <summary>Takes up to <paramref name="max"/> tasks: the first is returned, the rest pushed to <paramref name="local"/>.</summary>
     public TaskCore? PopBatchInto(int max, LocalQueue local)
     {
+        // Fill the local ring after the lock is released, so other workers wait for the cut alone.
+        TaskCore? first = PopChain(max);
+        if (first is null)
+        {
+            return null;
+        }
+
+        TaskCore? rest = first.QueueNext;
+        first.QueueNext = null;
+        while (rest is not null)
+        {
+            TaskCore? next = rest.QueueNext;
+            rest.QueueNext = null;
+            // Cannot overflow: the caller asks for at most half of the ring's free slots.
+            local.PushBack(rest, this);
+            rest = next;
+        }
+
+        return first;
+    }
+
+    /// <summary>
+    /// Takes up to <paramref name="max"/> tasks, oldest first, as a chain through
+    /// <see cref="TaskCore.QueueNext"/> that ends in null; the caller clears the links as it takes
+    /// the tasks off. Null when the queue is empty.
+    /// </summary>
+    public TaskCore? PopChain(int max)
+    {
         if (IsEmpty)
         {
             return null;
         }
 
-        // Cut up to max tasks off the head under the lock (pointer walks only), and fill the local
-        // ring after releasing it, so other workers wait for the cut alone.
+        // Cut up to max tasks off the head under the lock: pointer walks only.
         TaskCore? first;
         lock (_lock)
         {
@@ -202,17 +232,6 @@ internal sealed class InjectQueue
 
             last.QueueNext = null;
             Volatile.Write(ref _popped, _popped + taken);
-        }
-
-        TaskCore? rest = first.QueueNext;
-        first.QueueNext = null;
-        while (rest is not null)
-        {
-            TaskCore? next = rest.QueueNext;
-            rest.QueueNext = null;
-            // Cannot overflow: the caller asks for at most half of the ring's free slots.
-            local.PushBack(rest, this);
-            rest = next;
         }
 
         return first;

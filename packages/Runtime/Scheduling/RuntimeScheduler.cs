@@ -34,7 +34,7 @@ internal abstract class RuntimeScheduler : Scheduler
     public abstract int GlobalQueueDepth { get; }
 
     /// <summary>Tasks scheduled from outside the runtime's threads so far (<see cref="Diagnostics.RuntimeMetrics.RemoteScheduleCount"/>).</summary>
-    public virtual long RemoteScheduleCount => Runtime.Metrics.RemoteSchedules;
+    public abstract long RemoteScheduleCount { get; }
 
     public abstract int LocalQueueDepth(int worker);
 

@@ -5,7 +5,6 @@ namespace Spindle.Scheduling;
 /// <summary>Runtime-wide counters; see <see cref="Diagnostics.RuntimeMetrics"/> for the public view.</summary>
 internal sealed class RuntimeStats
 {
-    private long _remoteSchedules;
     private long _forcedYields;
 
     public RuntimeStats(int workers)
@@ -19,11 +18,7 @@ internal sealed class RuntimeStats
 
     public WorkerStats[] Workers { get; }
 
-    public long RemoteSchedules => Volatile.Read(ref _remoteSchedules);
-
     public long ForcedYields => Volatile.Read(ref _forcedYields);
-
-    public void RecordRemoteSchedule() => Interlocked.Increment(ref _remoteSchedules);
 
     public void RecordForcedYield() => Interlocked.Increment(ref _forcedYields);
 }

@@ -13,7 +13,7 @@ namespace Spindle.Scheduling.CurrentThread;
 /// <remarks>
 /// <para>
 /// Queues: <see cref="_local"/> is touched only by the driving thread; wakes from other threads go
-/// through <see cref="_inject"/> under a lock and unpark the driver. The driving thread takes the
+/// through <see cref="_inject"/> (lock-free to push) and unpark the driver. The driving thread takes the
 /// inject queue first every <c>GlobalQueueInterval</c> ticks so remote wakes are not starved, and
 /// fires timers every <c>EventInterval</c> ticks (DESIGN.md §2).
 /// </para>
@@ -37,13 +37,11 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
     private static readonly TimeSpan CoreRecheck = TimeSpan.FromMilliseconds(10);
 
     private readonly Queue<TaskSlot> _local = new();
-    private readonly Lock _injectLock = new();
-    private readonly Queue<TaskSlot> _inject = new();
+    private readonly InjectQueue _inject = new();
     private readonly object _core = new();
     private readonly WorkerStats _stats;
     private readonly Func<bool> _isIdle;
     private readonly long _spinTicks;
-    private int _injectCount;
     // Countdowns, not a tick modulo: an integer division per poll showed in spawn-heavy profiles.
     private int _untilMaintenance;
     private int _untilInjectFirst;
@@ -56,14 +54,16 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
         _stats = runtime.Metrics.Workers[0];
         _spinTicks = IdleSpin.ToTicks(runtime.Options.SpinBeforePark);
         // Blocking work first: a finishing blocking task schedules its waker before it stops counting as active.
-        _isIdle = () => Runtime.Blocking.ActiveCount == 0 && Volatile.Read(ref _injectCount) == 0;
+        _isIdle = () => Runtime.Blocking.ActiveCount == 0 && _inject.IsEmpty;
     }
 
     public override int WorkerCount => 1;
 
     public override bool BlockOnNeedsEvent => false;
 
-    public override int GlobalQueueDepth => Volatile.Read(ref _injectCount);
+    public override int GlobalQueueDepth => _inject.Count;
+
+    public override long RemoteScheduleCount => _inject.RemotePushes;
 
     public override int LocalQueueDepth(int worker) => (int)Volatile.Read(ref _stats.LocalQueueDepth);
 
@@ -130,13 +130,7 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
             return;
         }
 
-        lock (_injectLock)
-        {
-            _inject.Enqueue(new TaskSlot(task));
-            _injectCount++;
-        }
-
-        Runtime.Metrics.RecordRemoteSchedule();
+        _inject.Push(task);
         Runtime.Driver.Unpark();
     }
 
@@ -199,16 +193,7 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
             }
         }
 
-        lock (_injectLock)
-        {
-            foreach (TaskSlot slot in _inject)
-            {
-                leftovers.Add(slot.Task!);
-            }
-
-            _inject.Clear();
-            _injectCount = 0;
-        }
+        _inject.DrainTo(leftovers);
 
         foreach (TaskCore task in leftovers)
         {
@@ -301,7 +286,7 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
     /// </summary>
     public bool TryRenewBudget()
     {
-        if (_local.Count != 0 || Volatile.Read(ref _injectCount) != 0 || _untilMaintenance <= 1)
+        if (_local.Count != 0 || !_inject.IsEmpty || _untilMaintenance <= 1)
         {
             return false;
         }
@@ -324,34 +309,27 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
 
     private TaskCore? TakeInjected()
     {
-        // Racy read to skip the lock when empty; a task missed here is found on the next tick or
-        // after the unpark that its Schedule issued.
-        if (Volatile.Read(ref _injectCount) == 0)
+        // Move a batch to the local queue: with busy local work the inject queue is only visited
+        // every GlobalQueueInterval ticks, and one task per visit would starve a burst of remote
+        // spawns. The batch bound keeps one visit short.
+        TaskCore? first = _inject.PopChain(InjectBatch + 1);
+        if (first is null)
         {
             return null;
         }
 
-        lock (_injectLock)
+        TaskCore? next = first.QueueNext;
+        first.QueueNext = null;
+        while (next is not null)
         {
-            if (!_inject.TryDequeue(out TaskSlot first))
-            {
-                return null;
-            }
-
-            // Move a batch to the local queue: with busy local work the inject queue is only
-            // visited every GlobalQueueInterval ticks, and one task per visit would starve a burst
-            // of remote spawns. The batch bound keeps one visit short.
-            int moved = 0;
-            while (moved < InjectBatch && _inject.TryDequeue(out TaskSlot next))
-            {
-                _local.Enqueue(next);
-                moved++;
-            }
-
-            _injectCount -= moved + 1;
-            _stats.LocalQueueDepth = _local.Count;
-            return first.Task;
+            TaskCore? after = next.QueueNext;
+            next.QueueNext = null;
+            _local.Enqueue(new TaskSlot(next));
+            next = after;
         }
+
+        _stats.LocalQueueDepth = _local.Count;
+        return first;
     }
 
     private void RunTask(TaskCore task, bool histogram)
