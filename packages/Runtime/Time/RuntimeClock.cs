@@ -32,7 +32,9 @@ internal sealed class RuntimeClock
 
     public bool IsPaused => _paused;
 
-    public long NowTicks => _paused ? Interlocked.Read(ref _pausedAt) : Clock.SystemTicks() + Interlocked.Read(ref _offset);
+    // Volatile reads: a long read is atomic on every platform .NET runs on, and Interlocked.Read is a
+    // locked compare-exchange (about a quarter of a clock reading on a 64-bit machine).
+    public long NowTicks => _paused ? Volatile.Read(ref _pausedAt) : Clock.SystemTicks() + Volatile.Read(ref _offset);
 
     public void Pause()
     {
