@@ -142,8 +142,9 @@ public static class Time
         task?.EnterScope();
         try
         {
-            long deadline = (Instant.FromTicks(runtime.Clock.NowTicks) + duration).Ticks;
-            if (!runtime.Time.Register(scope, deadline))
+            long now = runtime.Clock.NowTicks;
+            long deadline = (Instant.FromTicks(now) + duration).Ticks;
+            if (!runtime.Time.Register(scope, deadline, now))
             {
                 scope.Fire();
             }

@@ -64,14 +64,22 @@ internal sealed class TimeDriver
     private long FromWheelMs(long ms) => _baseTicks + ms * TicksPerMs;
 
     /// <summary>Registers a timer. Returns false if the deadline has already passed (the caller fires it itself).</summary>
-    public bool Register(TimerEntry entry, long deadlineTicks)
+    public bool Register(TimerEntry entry, long deadlineTicks) => Register(entry, deadlineTicks, _clock.NowTicks);
+
+    /// <summary>
+    /// Registers a timer, judging "already passed" by <paramref name="nowTicks"/>, a reading the
+    /// caller just took (a clock reading costs as much as the rest of a registration). A deadline
+    /// that passes between that reading and this call is registered and fires at the wheel's next
+    /// turn, as if it had been registered a moment earlier.
+    /// </summary>
+    public bool Register(TimerEntry entry, long deadlineTicks, long nowTicks)
     {
         long ms = ToWheelMs(deadlineTicks);
         bool wake;
         lock (_lock)
         {
-            // The wheel only advances to the floor of now, so a deadline after now always lies ahead of it.
-            if (deadlineTicks <= _clock.NowTicks || !_wheel.Insert(entry, ms))
+            // A deadline the wheel has already passed is refused by Insert (the caller fires it).
+            if (deadlineTicks <= nowTicks || !_wheel.Insert(entry, ms))
             {
                 return false;
             }

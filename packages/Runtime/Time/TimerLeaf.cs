@@ -69,13 +69,14 @@ internal abstract class TimerLeaf<TResult> : TimerEntry, IValueTaskSource<TResul
             ThrowHelper.ThrowMultipleAwaiters();
         }
 
-        if (DeadlineTicks <= _runtime.Clock.NowTicks)
+        long now = _runtime.Clock.NowTicks;
+        if (DeadlineTicks <= now)
         {
             return Coop.TryConsume() ? WaitStart.Ready : WaitStart.ReadyAfterYield;
         }
 
         token = _wait.Begin(this, file, line, member, cancellationToken);
-        if (!_runtime.Time.Register(this, DeadlineTicks))
+        if (!_runtime.Time.Register(this, DeadlineTicks, now))
         {
             // The deadline passed between the check above and the registration.
             _wait.TryComplete(this, null);
