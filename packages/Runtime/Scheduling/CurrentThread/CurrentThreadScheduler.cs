@@ -132,6 +132,12 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
 
         _inject.Push(task);
         Runtime.Driver.Unpark();
+        if (_stopped)
+        {
+            // Stop drained the inject queue before this push landed (it sets the flag, then drains;
+            // the push is a full fence before this read): hand what is left to the pool.
+            DrainInjectToPool();
+        }
     }
 
     public override void BlockOn(TaskCore root, ManualResetEventSlim? done)
@@ -193,8 +199,18 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
             }
         }
 
-        _inject.DrainTo(leftovers);
+        foreach (TaskCore task in leftovers)
+        {
+            ThreadPoolPoller.Poll(task);
+        }
 
+        DrainInjectToPool();
+    }
+
+    private void DrainInjectToPool()
+    {
+        var leftovers = new List<TaskCore>();
+        _inject.DrainTo(leftovers);
         foreach (TaskCore task in leftovers)
         {
             ThreadPoolPoller.Poll(task);
