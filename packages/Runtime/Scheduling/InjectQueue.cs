@@ -69,39 +69,29 @@ internal sealed class InjectQueue
         PushCounted(task);
     }
 
-    private void PushCounted(TaskCore task)
-    {
-        TaskCore? top = Volatile.Read(ref _incoming.Top);
-        while (true)
-        {
-            task.QueueNext = top;
-            TaskCore? seen = Interlocked.CompareExchange(ref _incoming.Top, task, top);
-            if (ReferenceEquals(seen, top))
-            {
-                return;
-            }
-
-            top = seen;
-        }
-    }
+    private void PushCounted(TaskCore task) => PushChain(task, task);
 
     /// <summary>Pushes half of a worker's full ring (and the task that did not fit), in their order, as one step.</summary>
     public void PushOverflow(TaskCore[] tasks)
     {
-        // The stack is newest first: link the batch last to first, its first task on the old top.
+        // The stack is newest first: link the batch last to first; its first task goes on the old top.
         for (int i = tasks.Length - 1; i > 0; i--)
         {
             tasks[i].QueueNext = tasks[i - 1];
         }
 
         Interlocked.Add(ref _incoming.OverflowPushed, tasks.Length);
-        TaskCore first = tasks[0];
-        TaskCore last = tasks[^1];
+        PushChain(tasks[0], tasks[^1]);
+    }
+
+    /// <summary>Puts a chain linked newest (<paramref name="newest"/>) to oldest (<paramref name="oldest"/>) on the incoming stack.</summary>
+    private void PushChain(TaskCore oldest, TaskCore newest)
+    {
         TaskCore? top = Volatile.Read(ref _incoming.Top);
         while (true)
         {
-            first.QueueNext = top;
-            TaskCore? seen = Interlocked.CompareExchange(ref _incoming.Top, last, top);
+            oldest.QueueNext = top;
+            TaskCore? seen = Interlocked.CompareExchange(ref _incoming.Top, newest, top);
             if (ReferenceEquals(seen, top))
             {
                 return;
