@@ -18,10 +18,12 @@ internal static class Coop
     /// Spends one unit of the current poll's budget. Outside a task (no poll) there is no budget:
     /// always true. Out of budget: records a forced yield and returns false, and the caller yields.
     /// </summary>
-    public static bool TryConsume()
+    public static bool TryConsume() => TryConsume(ThreadData.IfCreated);
+
+    /// <summary>As <see cref="TryConsume()"/>, for a caller that has already read the thread's data (<see cref="ThreadData.IfCreated"/>).</summary>
+    public static bool TryConsume(ThreadData? thread)
     {
         // The budget lives in ThreadData (one thread-static read for the task and the budget).
-        ThreadData? thread = ThreadData.IfCreated;
         TaskCore? task = thread?.Task;
         if (task is null)
         {

@@ -385,12 +385,10 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
     // ---- joining (IValueTaskSource) ----
 
     /// <summary>Starts a join; throws at once if the joining task was aborted or timed out.</summary>
-    public short PrepareJoin(string? file, int line)
+    public void RecordJoiner(string? file, int line)
     {
-        TaskCore.Current?.ThrowIfCancelled();
         _joinerFile = file;
         _joinerLine = line;
-        return 0;
     }
 
     public ValueTaskSourceStatus GetStatus(short token)

@@ -57,14 +57,16 @@ public readonly struct JoinHandle : IEquatable<JoinHandle>
     public ValueTask AsValueTask([CallerFilePath] string? callerFilePath = null, [CallerLineNumber] int callerLineNumber = 0)
     {
         TaskCore task = Task;
-        var joinable = (IJoinable)task;
-        short token = joinable.PrepareJoin(callerFilePath, callerLineNumber);
-        if (task.IsCompleted && !Coop.TryConsume())
+        // One thread-static read serves the cancellation check and the budget.
+        ThreadData? thread = ThreadData.IfCreated;
+        thread?.Task?.ThrowIfCancelled();
+        if (task.IsCompleted)
         {
-            return JoinAfterYieldAsync((IValueTaskSource)task);
+            return Coop.TryConsume(thread) ? new ValueTask((IValueTaskSource)task, 0) : JoinAfterYieldAsync((IValueTaskSource)task);
         }
 
-        return new ValueTask((IValueTaskSource)task, token);
+        ((IJoinable)task).RecordJoiner(callerFilePath, callerLineNumber);
+        return new ValueTask((IValueTaskSource)task, 0);
     }
 
     /// <summary>Returns a <see cref="System.Threading.Tasks.Task"/> that any number of awaiters may share.</summary>

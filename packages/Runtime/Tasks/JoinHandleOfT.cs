@@ -76,13 +76,16 @@ public readonly struct JoinHandle<T> : IEquatable<JoinHandle<T>>
     public ValueTask<T> AsValueTask([CallerFilePath] string? callerFilePath = null, [CallerLineNumber] int callerLineNumber = 0)
     {
         TaskCell<T> cell = Cell;
-        short token = cell.PrepareJoin(callerFilePath, callerLineNumber);
-        if (cell.IsCompleted && !Coop.TryConsume())
+        // One thread-static read serves the cancellation check and the budget.
+        ThreadData? thread = ThreadData.IfCreated;
+        thread?.Task?.ThrowIfCancelled();
+        if (cell.IsCompleted)
         {
-            return JoinAfterYieldAsync(cell);
+            return Coop.TryConsume(thread) ? new ValueTask<T>(cell, 0) : JoinAfterYieldAsync(cell);
         }
 
-        return new ValueTask<T>(cell, token);
+        cell.RecordJoiner(callerFilePath, callerLineNumber);
+        return new ValueTask<T>(cell, 0);
     }
 
     /// <summary>Returns a <see cref="Task{T}"/> for the result that any number of awaiters may share.</summary>
