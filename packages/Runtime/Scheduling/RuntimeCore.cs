@@ -101,7 +101,9 @@ internal sealed class RuntimeCore
             cell.SetCompletionNotify(onComplete);
         }
 
-        if (!Registry.TryAdd(cell, RegistryOwnerOfThisThread()))
+        // One thread-static read for the registry table and the scheduler's local-or-remote choice.
+        ThreadData? thread = ThreadData.IfCreated;
+        if (!Registry.TryAdd(cell, RegistryOwnerOf(thread)))
         {
             ThrowHelper.ThrowShutDown();
         }
@@ -109,14 +111,15 @@ internal sealed class RuntimeCore
         Hooks.TaskSpawn?.Invoke(new TaskMeta(cell));
         joinSet?.OnMemberAdded(cell);
         cell.MarkScheduledAtSpawn();
-        scheduler.Schedule(cell, ScheduleHint.Normal);
+        scheduler.ScheduleSpawned(cell, thread);
         return cell;
     }
 
     /// <summary>The registry table this thread owns (fills and counts in without a lock): its worker's, or the current-thread driver's; else -1.</summary>
-    private int RegistryOwnerOfThisThread()
+    private int RegistryOwnerOfThisThread() => RegistryOwnerOf(ThreadData.IfCreated);
+
+    private int RegistryOwnerOf(ThreadData? thread)
     {
-        ThreadData? thread = ThreadData.IfCreated;
         if (thread is null)
         {
             return -1;

@@ -114,7 +114,12 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
     {
     }
 
-    public override void Schedule(TaskCore task, ScheduleHint hint)
+    public override void Schedule(TaskCore task, ScheduleHint hint) => Schedule(task, ThreadData.IfCreated);
+
+    public override void ScheduleSpawned(TaskCore task, ThreadData? thread) => Schedule(task, thread);
+
+    /// <summary>Schedules from the calling thread, whose data (null if it has none) the caller has read.</summary>
+    private void Schedule(TaskCore task, ThreadData? thread)
     {
         if (_stopped)
         {
@@ -122,7 +127,7 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
             return;
         }
 
-        if (ThreadData.IfCreated?.Driving == this)
+        if (thread?.Driving == this)
         {
             _local.Enqueue(new TaskSlot(task));
             _stats.LocalSchedules++;

@@ -130,7 +130,12 @@ internal sealed class MultiThreadScheduler : RuntimeScheduler
         return true;
     }
 
-    public override void Schedule(TaskCore task, ScheduleHint hint)
+    public override void Schedule(TaskCore task, ScheduleHint hint) => Schedule(task, hint, Worker.Current);
+
+    public override void ScheduleSpawned(TaskCore task, ThreadData? thread) => Schedule(task, ScheduleHint.Normal, thread?.Worker);
+
+    /// <summary>Schedules from the calling thread, whose worker (null if it is none) the caller has read.</summary>
+    private void Schedule(TaskCore task, ScheduleHint hint, Worker? worker)
     {
         if (_stopped)
         {
@@ -138,7 +143,6 @@ internal sealed class MultiThreadScheduler : RuntimeScheduler
             return;
         }
 
-        Worker? worker = Worker.Current;
         if (worker is not null && ReferenceEquals(worker.Scheduler, this) && !_stopping)
         {
             worker.ScheduleLocal(task, hint);
