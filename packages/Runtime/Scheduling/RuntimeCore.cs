@@ -51,12 +51,11 @@ internal sealed class RuntimeCore
     /// <summary>The runtime of the running task, or of the worker / BlockOn thread, or null.</summary>
     public static RuntimeCore? Current
     {
-        get
-        {
-            ThreadData? thread = ThreadData.IfCreated;
-            return thread is null ? null : thread.Task?.Runtime ?? thread.Runtime;
-        }
+        get => RuntimeOf(ThreadData.IfCreated);
     }
+
+    private static RuntimeCore? RuntimeOf(ThreadData? thread) =>
+        thread is null ? null : thread.Task?.Runtime ?? thread.Runtime;
 
     /// <summary>The runtime whose worker or BlockOn loop runs on this thread (not merely a task's runtime).</summary>
     public static RuntimeCore? ThreadRuntime
@@ -92,7 +91,28 @@ internal sealed class RuntimeCore
     public void Start() => Flavor.Start();
 
     /// <summary>Creates, registers and schedules a task.</summary>
-    public TaskCell<T> Spawn<T>(Scheduler scheduler, RootKind kind, object func, string? name, string? file, int line, string? member, Action? onComplete = null, IJoinSetMember? joinSet = null)
+    public TaskCell<T> Spawn<T>(Scheduler scheduler, RootKind kind, object func, string? name, string? file, int line, string? member, Action? onComplete = null, IJoinSetMember? joinSet = null) =>
+        // One thread-static read for the registry table and the scheduler's local-or-remote choice.
+        Spawn<T>(ThreadData.IfCreated, scheduler, kind, func, name, file, line, member, onComplete, joinSet);
+
+    /// <summary>
+    /// Spawns on the runtime of the calling task or thread (<c>SpindleTask.Spawn</c>): one
+    /// thread-static read finds the runtime and serves the registry table and the scheduler's
+    /// local-or-remote choice too (each read is a call into the TLS resolver on Linux).
+    /// </summary>
+    public static TaskCell<T> SpawnOnCurrent<T>(bool blocking, RootKind kind, object func, string? name, string? file, int line, string? member)
+    {
+        ThreadData? thread = ThreadData.IfCreated;
+        RuntimeCore? runtime = RuntimeOf(thread);
+        if (runtime is null)
+        {
+            ThrowHelper.ThrowNoRuntime(blocking ? "SpindleTask.SpawnBlocking" : "SpindleTask.Spawn");
+        }
+
+        return runtime.Spawn<T>(thread, blocking ? runtime.Blocking : runtime.Flavor, kind, func, name, file, line, member, null, null);
+    }
+
+    private TaskCell<T> Spawn<T>(ThreadData? thread, Scheduler scheduler, RootKind kind, object func, string? name, string? file, int line, string? member, Action? onComplete, IJoinSetMember? joinSet)
     {
         ArgumentNullException.ThrowIfNull(func);
         var cell = new TaskCell<T>(scheduler, kind, func, name, file, line, member) { JoinSet = joinSet };
@@ -101,8 +121,6 @@ internal sealed class RuntimeCore
             cell.SetCompletionNotify(onComplete);
         }
 
-        // One thread-static read for the registry table and the scheduler's local-or-remote choice.
-        ThreadData? thread = ThreadData.IfCreated;
         if (!Registry.TryAdd(cell, RegistryOwnerOf(thread)))
         {
             ThrowHelper.ThrowShutDown();

@@ -53,7 +53,7 @@ public static class SpindleTask
     [OverloadResolutionPriority(1)]
     public static JoinHandle<T> Spawn<T>(Func<Task<T>> function, string? name = null,
         [CallerFilePath] string? callerFilePath = null, [CallerLineNumber] int callerLineNumber = 0, [CallerMemberName] string? callerMemberName = null) =>
-        RuntimeHandle.Current.Spawn(function, name, callerFilePath, callerLineNumber, callerMemberName);
+        new(RuntimeCore.SpawnOnCurrent<T>(false, RootKind.TaskOfT, function, name, callerFilePath, callerLineNumber, callerMemberName));
 
     /// <summary>Spawns a task on the current runtime.</summary>
     /// <param name="function">The task's code.</param>
@@ -66,7 +66,7 @@ public static class SpindleTask
     [OverloadResolutionPriority(1)]
     public static JoinHandle Spawn(Func<Task> function, string? name = null,
         [CallerFilePath] string? callerFilePath = null, [CallerLineNumber] int callerLineNumber = 0, [CallerMemberName] string? callerMemberName = null) =>
-        RuntimeHandle.Current.Spawn(function, name, callerFilePath, callerLineNumber, callerMemberName);
+        new(RuntimeCore.SpawnOnCurrent<VoidResult>(false, RootKind.Task, function, name, callerFilePath, callerLineNumber, callerMemberName));
 
     /// <summary>Spawns a <see cref="ValueTask{TResult}"/> task on the current runtime.</summary>
     /// <typeparam name="T">The result type.</typeparam>
@@ -78,7 +78,7 @@ public static class SpindleTask
     /// <returns>The handle.</returns>
     public static JoinHandle<T> Spawn<T>(Func<ValueTask<T>> function, string? name = null,
         [CallerFilePath] string? callerFilePath = null, [CallerLineNumber] int callerLineNumber = 0, [CallerMemberName] string? callerMemberName = null) =>
-        RuntimeHandle.Current.Spawn(function, name, callerFilePath, callerLineNumber, callerMemberName);
+        new(RuntimeCore.SpawnOnCurrent<T>(false, RootKind.ValueTaskOfT, function, name, callerFilePath, callerLineNumber, callerMemberName));
 
     /// <summary>Spawns a <see cref="ValueTask"/> task on the current runtime.</summary>
     /// <param name="function">The task's code.</param>
@@ -89,7 +89,7 @@ public static class SpindleTask
     /// <returns>The handle.</returns>
     public static JoinHandle Spawn(Func<ValueTask> function, string? name = null,
         [CallerFilePath] string? callerFilePath = null, [CallerLineNumber] int callerLineNumber = 0, [CallerMemberName] string? callerMemberName = null) =>
-        RuntimeHandle.Current.Spawn(function, name, callerFilePath, callerLineNumber, callerMemberName);
+        new(RuntimeCore.SpawnOnCurrent<VoidResult>(false, RootKind.ValueTask, function, name, callerFilePath, callerLineNumber, callerMemberName));
 
     /// <summary>Runs blocking code on the current runtime's blocking pool.</summary>
     /// <typeparam name="T">The result type.</typeparam>
@@ -101,7 +101,7 @@ public static class SpindleTask
     /// <returns>The handle.</returns>
     public static JoinHandle<T> SpawnBlocking<T>(Func<T> function, string? name = null,
         [CallerFilePath] string? callerFilePath = null, [CallerLineNumber] int callerLineNumber = 0, [CallerMemberName] string? callerMemberName = null) =>
-        RuntimeHandle.Current.SpawnBlocking(function, name, callerFilePath, callerLineNumber, callerMemberName);
+        new(RuntimeCore.SpawnOnCurrent<T>(true, RootKind.BlockingFunc, function, name, callerFilePath, callerLineNumber, callerMemberName));
 
     /// <summary>Runs blocking code on the current runtime's blocking pool.</summary>
     /// <param name="action">The blocking code.</param>
@@ -112,7 +112,7 @@ public static class SpindleTask
     /// <returns>The handle.</returns>
     public static JoinHandle SpawnBlocking(Action action, string? name = null,
         [CallerFilePath] string? callerFilePath = null, [CallerLineNumber] int callerLineNumber = 0, [CallerMemberName] string? callerMemberName = null) =>
-        RuntimeHandle.Current.SpawnBlocking(action, name, callerFilePath, callerLineNumber, callerMemberName);
+        new(RuntimeCore.SpawnOnCurrent<VoidResult>(true, RootKind.BlockingAction, action, name, callerFilePath, callerLineNumber, callerMemberName));
 
     /// <summary>Spawns a task onto the <see cref="LocalSet"/> that is running on this thread; it never leaves this thread.</summary>
     /// <typeparam name="T">The result type.</typeparam>

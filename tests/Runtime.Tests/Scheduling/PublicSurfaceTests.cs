@@ -91,6 +91,21 @@ public sealed class PublicSurfaceTests
     }
 
     [Fact]
+    public void SpindleTaskSpawn_OutsideRuntime_SaysWhatWasCalledAndWhereItMustRun()
+    {
+        var spawn = Assert.Throws<InvalidOperationException>(() => SpindleTask.Spawn(() => Task.CompletedTask));
+        Assert.StartsWith("SpindleTask.Spawn must be called from code running on a Spindle runtime", spawn.Message, StringComparison.Ordinal);
+        var blocking = Assert.Throws<InvalidOperationException>(() => SpindleTask.SpawnBlocking(() => 1));
+        Assert.StartsWith("SpindleTask.SpawnBlocking must be called from code running on a Spindle runtime", blocking.Message, StringComparison.Ordinal);
+
+        // Inside a runtime the same calls land on it: the blocking pool for SpawnBlocking.
+        using Runtime runtime = Rt.Build(RuntimeFlavor.CurrentThread);
+        int result = Rt.Run(runtime, async () => await SpindleTask.SpawnBlocking(() => 41) + await SpindleTask.Spawn(() => Task.FromResult(1)));
+        Assert.Equal(42, result);
+        Assert.Equal(2, runtime.Handle.Metrics.SpawnedTasksCount - 1);
+    }
+
+    [Fact]
     public void IsAbortRequested_SeenInsideAbortedTask()
     {
         using Runtime runtime = Rt.Build(RuntimeFlavor.MultiThread);
