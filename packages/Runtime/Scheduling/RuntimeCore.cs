@@ -133,9 +133,7 @@ internal sealed class RuntimeCore
         return cell;
     }
 
-    /// <summary>The registry table this thread owns (fills and counts in without a lock): its worker's, or the current-thread driver's; else -1.</summary>
-    private int RegistryOwnerOfThisThread() => RegistryOwnerOf(ThreadData.IfCreated);
-
+    /// <summary>The registry table <paramref name="thread"/> owns (fills and counts in without a lock): its worker's, or the current-thread driver's; else -1.</summary>
     private int RegistryOwnerOf(ThreadData? thread)
     {
         if (thread is null)
@@ -151,9 +149,10 @@ internal sealed class RuntimeCore
         return thread.Driving is { } driver && ReferenceEquals(driver.Runtime, this) ? 0 : -1;
     }
 
-    public void OnTaskTerminated(TaskCore task)
+    public void OnTaskTerminated(TaskCore task, ThreadData? pollThread)
     {
-        Registry.Remove(task, RegistryOwnerOfThisThread());
+        // Completing inside its own poll, the task passes the polling thread's data: no thread-static read.
+        Registry.Remove(task, RegistryOwnerOf(pollThread ?? ThreadData.IfCreated));
         Hooks.TaskTerminate?.Invoke(new TaskMeta(task));
     }
 

@@ -86,7 +86,7 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
 
     public Exception? Error => ExtrasIfCreated?.Error?.SourceException;
 
-    protected override void StartRoot()
+    protected override void StartRoot(ThreadData pollThread)
     {
         object func = _root!;
         // The delegate and what it captured are not needed once the root exists.
@@ -101,7 +101,7 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
                     {
                         // The common short task: no ValueTask to build, no result to unwrap twice.
                         _rootState = RootConsumed;
-                        Complete(JoinOutcome.Succeeded, rootTaskOfT.Result, null);
+                        Complete(JoinOutcome.Succeeded, rootTaskOfT.Result, null, pollThread);
                         return;
                     }
 
@@ -112,7 +112,7 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
                     if (rootTask.IsCompletedSuccessfully)
                     {
                         _rootState = RootConsumed;
-                        Complete(JoinOutcome.Succeeded, default, null);
+                        Complete(JoinOutcome.Succeeded, default, null, pollThread);
                         return;
                     }
 
@@ -124,7 +124,7 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
                     {
                         // Nothing else can see this root: consume it here, whatever backs it.
                         _rootState = RootConsumed;
-                        CompleteFromValueTask(rootOfT, default, isTyped: true);
+                        CompleteFromValueTask(rootOfT, default, isTyped: true, pollThread);
                         return;
                     }
 
@@ -135,7 +135,7 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
                     if (root.IsCompleted)
                     {
                         _rootState = RootConsumed;
-                        CompleteFromValueTask(default, root, isTyped: false);
+                        CompleteFromValueTask(default, root, isTyped: false, pollThread);
                         return;
                     }
 
@@ -143,24 +143,24 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
                     break;
                 case RootKind.BlockingFunc:
                     T value = RunDetached((Func<T>)func);
-                    Complete(JoinOutcome.Succeeded, value, null);
+                    Complete(JoinOutcome.Succeeded, value, null, pollThread);
                     return;
                 case RootKind.BlockingAction:
                     RunDetached(ActionAsFunc((Action)func));
-                    Complete(JoinOutcome.Succeeded, default, null);
+                    Complete(JoinOutcome.Succeeded, default, null, pollThread);
                     return;
             }
         }
         catch (OperationCanceledException) when (IsAbortRequested)
         {
-            Complete(JoinOutcome.Aborted, default, null);
+            Complete(JoinOutcome.Aborted, default, null, pollThread);
             return;
         }
 #pragma warning disable CA1031 // A delegate that throws before returning its task faults the task, as an async method would.
         catch (Exception error)
 #pragma warning restore CA1031
         {
-            Complete(JoinOutcome.Faulted, default, ExceptionDispatchInfo.Capture(error));
+            Complete(JoinOutcome.Faulted, default, ExceptionDispatchInfo.Capture(error), pollThread);
             return;
         }
 
@@ -168,7 +168,7 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
         {
             // No completion callback exists yet, so nothing can race this read of the root.
             _rootState = RootConsumed;
-            CompleteFromRootCore();
+            CompleteFromRootCore(pollThread);
             return;
         }
 
@@ -226,12 +226,12 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
     }
 
     /// <inheritdoc/>
-    protected override void CheckRootAfterPoll()
+    protected override void CheckRootAfterPoll(ThreadData pollThread)
     {
         // Cheap check that also covers roots whose completion continuation was queued, not inlined.
         if (Volatile.Read(ref _rootState) == RootCallbackRegistered && RootIsCompleted())
         {
-            CompleteFromRoot();
+            CompleteFromRoot(pollThread);
         }
     }
 
@@ -265,7 +265,11 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
 #pragma warning restore CA2012
     }
 
-    private void CompleteFromRoot()
+    /// <summary>The root's completion callback: on whatever thread the root completed.</summary>
+    private void CompleteFromRoot() => CompleteFromRoot(null);
+
+    /// <summary>Completes from the finished root, once; <paramref name="pollThread"/> when inside the task's own poll.</summary>
+    private void CompleteFromRoot(ThreadData? pollThread)
     {
         // A ValueTask's result may be read once: the poll check and the callback may both get here.
         if ((Interlocked.Or(ref _rootState, RootConsumed) & RootConsumed) != 0)
@@ -273,25 +277,25 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
             return;
         }
 
-        CompleteFromRootCore();
+        CompleteFromRootCore(pollThread);
     }
 
-    private void CompleteFromRootCore()
+    private void CompleteFromRootCore(ThreadData? pollThread)
     {
         object root = _root!;
         switch (_kind)
         {
             case RootKind.TaskOfT:
-                CompleteFromValueTask(new ValueTask<T>((Task<T>)root), default, isTyped: true);
+                CompleteFromValueTask(new ValueTask<T>((Task<T>)root), default, isTyped: true, pollThread);
                 break;
             case RootKind.Task:
-                CompleteFromValueTask(default, new ValueTask((Task)root), isTyped: false);
+                CompleteFromValueTask(default, new ValueTask((Task)root), isTyped: false, pollThread);
                 break;
             case RootKind.ValueTaskOfT:
-                CompleteFromValueTask(RootValueTaskOfT(root), default, isTyped: true);
+                CompleteFromValueTask(RootValueTaskOfT(root), default, isTyped: true, pollThread);
                 break;
             default:
-                CompleteFromValueTask(default, RootValueTask(root), isTyped: false);
+                CompleteFromValueTask(default, RootValueTask(root), isTyped: false, pollThread);
                 break;
         }
     }
@@ -300,7 +304,7 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
     /// Takes a completed root's result (once) and completes the task with it: <paramref name="typed"/>
     /// when <paramref name="isTyped"/>, else <paramref name="untyped"/> (one body for both shapes).
     /// </summary>
-    private void CompleteFromValueTask(ValueTask<T> typed, ValueTask untyped, bool isTyped)
+    private void CompleteFromValueTask(ValueTask<T> typed, ValueTask untyped, bool isTyped, ThreadData? pollThread)
     {
         T? value = default;
         try
@@ -316,14 +320,14 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
         }
         catch (OperationCanceledException) when (IsAbortRequested)
         {
-            Complete(JoinOutcome.Aborted, default, null);
+            Complete(JoinOutcome.Aborted, default, null, pollThread);
             return;
         }
 #pragma warning disable CA1031 // The task's exception is its result: it is delivered through the handle.
         catch (Exception error)
 #pragma warning restore CA1031
         {
-            Complete(JoinOutcome.Faulted, default, ExceptionDispatchInfo.Capture(error));
+            Complete(JoinOutcome.Faulted, default, ExceptionDispatchInfo.Capture(error), pollThread);
             return;
         }
         finally
@@ -331,16 +335,21 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
             _root = null;
         }
 
-        Complete(JoinOutcome.Succeeded, value, null);
+        Complete(JoinOutcome.Succeeded, value, null, pollThread);
     }
 
-    protected override void CompleteAbortedBeforeStart()
+    protected override void CompleteAbortedBeforeStart(ThreadData pollThread)
     {
         _root = null;
-        Complete(JoinOutcome.Aborted, default, null);
+        Complete(JoinOutcome.Aborted, default, null, pollThread);
     }
 
-    private void Complete(JoinOutcome outcome, T? value, ExceptionDispatchInfo? error)
+    /// <summary>
+    /// Publishes the outcome and wakes the joiner. <paramref name="pollThread"/> is the polling
+    /// thread's data when called inside the task's own poll (the first poll's start, the check after
+    /// a poll), null from anywhere else (the root's completion callback).
+    /// </summary>
+    private void Complete(JoinOutcome outcome, T? value, ExceptionDispatchInfo? error, ThreadData? pollThread)
     {
         _result = value;
         if (error is not null)
@@ -349,13 +358,13 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
         }
 
         _outcome = outcome;
-        if (!TrySetCompleteState())
+        if (!TrySetCompleteState(inOwnPoll: pollThread is not null))
         {
             return;
         }
 
         RuntimeCore runtime = Runtime;
-        runtime.OnTaskTerminated(this);
+        runtime.OnTaskTerminated(this, pollThread);
 
         IJoinSetMember? set = JoinSet;
         TaskExtras? extras = ExtrasIfCreated;

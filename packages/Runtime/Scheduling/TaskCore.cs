@@ -140,16 +140,16 @@ internal abstract partial class TaskCore : SynchronizationContext
         return null;
     }
 
-    /// <summary>Runs the user's code for the first time (invokes the spawned delegate).</summary>
-    protected abstract void StartRoot();
+    /// <summary>Runs the user's code for the first time (invokes the spawned delegate), inside the first poll on <paramref name="pollThread"/>.</summary>
+    protected abstract void StartRoot(ThreadData pollThread);
 
     /// <summary>Called after each poll on the polling thread: completes the task if its root finished during the poll.</summary>
-    protected virtual void CheckRootAfterPoll()
+    protected virtual void CheckRootAfterPoll(ThreadData pollThread)
     {
     }
 
-    /// <summary>Completes the task as aborted without ever running it.</summary>
-    protected abstract void CompleteAbortedBeforeStart();
+    /// <summary>Completes the task as aborted without ever running it, inside its first poll on <paramref name="pollThread"/>.</summary>
+    protected abstract void CompleteAbortedBeforeStart(ThreadData pollThread);
 
     /// <summary>Marks the task Started before its first poll (the scheduler flavours start tasks in Poll).</summary>
     internal void MarkScheduledAtSpawn()
@@ -330,11 +330,11 @@ internal abstract partial class TaskCore : SynchronizationContext
             {
                 if ((s & StateAbortRequested) != 0)
                 {
-                    CompleteAbortedBeforeStart();
+                    CompleteAbortedBeforeStart(thread);
                 }
                 else
                 {
-                    StartRootGuarded();
+                    StartRootGuarded(thread);
                 }
             }
 
@@ -363,7 +363,7 @@ internal abstract partial class TaskCore : SynchronizationContext
             SetSynchronizationContext(previousContext);
         }
 
-        CheckRootAfterPoll();
+        CheckRootAfterPoll(thread);
         PollCount++;
         LastPollEndMilliseconds = thread.PollEndMilliseconds();
         runtime.Hooks.AfterPoll?.Invoke(new TaskMeta(this));
@@ -388,10 +388,16 @@ internal abstract partial class TaskCore : SynchronizationContext
         {
             if ((s & StateComplete) != 0)
             {
-                // The And is a full fence and a waker's enqueue is fenced before it reads the
-                // state, so a plain peek after it sees every continuation whose waker did not see
-                // Complete (those drain themselves).
-                Interlocked.And(ref _state, ~(StateRunning | StateNotified));
+                if ((s & StateRunning) != 0)
+                {
+                    // Completed from another thread (a root finishing off the runtime). The And is
+                    // a full fence and a waker's enqueue is fenced before it reads the state, so a
+                    // plain peek after it sees every continuation whose waker did not see Complete
+                    // (those drain themselves). When the task completed inside this poll, the
+                    // completing CAS ended Running and was that fence (TrySetCompleteState).
+                    Interlocked.And(ref _state, ~(StateRunning | StateNotified));
+                }
+
                 if (!_pending.IsEmpty)
                 {
                     DrainAfterCompletion();
@@ -444,11 +450,11 @@ internal abstract partial class TaskCore : SynchronizationContext
     }
 
     /// <summary><see cref="StartRoot"/> with <see cref="RunUserCode"/>'s guard, called directly rather than through a delegate.</summary>
-    private void StartRootGuarded()
+    private void StartRootGuarded(ThreadData thread)
     {
         try
         {
-            StartRoot();
+            StartRoot(thread);
         }
 #pragma warning disable CA1031 // As in RunUserCode: whatever escapes is reported, never thrown into the worker.
         catch (Exception error)
@@ -483,13 +489,19 @@ internal abstract partial class TaskCore : SynchronizationContext
         return has;
     }
 
-    /// <summary>Sets the Complete bit. Returns false if the task was already complete.</summary>
-    protected bool TrySetCompleteState()
+    /// <summary>
+    /// Sets the Complete bit. Returns false if the task was already complete. Called inside the
+    /// task's own poll (<paramref name="inOwnPoll"/>), the same CAS also ends Running and Notified,
+    /// so the poll's epilogue has no atomic of its own left to do: nothing reads those bits on a
+    /// complete task (wakers and polls test Complete first and drain the queue themselves).
+    /// </summary>
+    protected bool TrySetCompleteState(bool inOwnPoll)
     {
+        int clear = inOwnPoll ? StateRunning | StateNotified : 0;
         int s = Volatile.Read(ref _state);
         while ((s & StateComplete) == 0)
         {
-            int seen = Interlocked.CompareExchange(ref _state, s | StateComplete, s);
+            int seen = Interlocked.CompareExchange(ref _state, (s & ~clear) | StateComplete, s);
             if (seen == s)
             {
                 return true;

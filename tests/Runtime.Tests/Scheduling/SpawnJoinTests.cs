@@ -174,6 +174,47 @@ public sealed class SpawnJoinTests
 
     [Theory]
     [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Continuations_ThatArriveAfterTheRootCompleted_StillRun(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        var woken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var late = new TaskCompletionSource();
+        var inPollDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var lateDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Rt.Run(runtime, async () =>
+        {
+            // The root finishes in its first poll, with work of its own still waiting: one piece woken
+            // inside that same poll (queued to the task before the root returns), one woken after the
+            // task is complete (run on the thread pool).
+            JoinHandle handle = SpindleTask.Spawn(() =>
+            {
+                _ = FinishAfter(woken.Task, inPollDone);
+                _ = FinishAfter(late.Task, lateDone);
+                woken.SetResult();
+                return Task.CompletedTask;
+            });
+            await handle;
+            Assert.True(handle.IsFinished);
+            late.SetResult();
+            await inPollDone.Task.WaitAsync(Rt.Bound);
+            await lateDone.Task.WaitAsync(Rt.Bound);
+        });
+
+        static async Task FinishAfter(Task gate, TaskCompletionSource done)
+        {
+            try
+            {
+                await gate;
+            }
+            finally
+            {
+                done.SetResult();
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
     public void CurrentId_InsideTask_MatchesHandle_AndNullOutside(RuntimeFlavor flavor)
     {
         using Runtime runtime = Rt.Build(flavor);
