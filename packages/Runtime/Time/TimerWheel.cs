@@ -108,10 +108,10 @@ internal sealed class TimerWheel
     /// <summary>The span the wheel covers without clamping: 64^6 ms = 2^36 ms, about 2.2 years.</summary>
     private const long WheelSpan = 1L << (LevelCount * SlotBits);
 
-    // Heads and tails of the slot lists, indexed by level * SlotsPerLevel + slot. Tails make the
-    // lists FIFO, so timers with equal deadlines fire in the order they were filed.
-    private readonly TimerEntry?[] _heads = new TimerEntry?[LevelCount * SlotsPerLevel];
-    private readonly TimerEntry?[] _tails = new TimerEntry?[LevelCount * SlotsPerLevel];
+    // The slot lists, indexed by level * SlotsPerLevel + slot. Tails make the lists FIFO, so timers
+    // with equal deadlines fire in the order they were filed. An array of structs rather than two
+    // TimerEntry arrays: a store into an array of a non-sealed class pays a covariance check.
+    private readonly SlotList[] _slots = new SlotList[LevelCount * SlotsPerLevel];
 
     // Bit s of _occupied[L] is set iff slot (L, s) is non-empty (invariant 1).
     private readonly ulong[] _occupied = new ulong[LevelCount];
@@ -231,8 +231,8 @@ internal sealed class TimerWheel
             {
                 int index = (level * SlotsPerLevel) + slot;
                 bool occupied = (_occupied[level] & (1UL << slot)) != 0;
-                Debug.Assert(occupied == (_heads[index] is not null), $"Bitmap bit for slot ({level}, {slot}) disagrees with its list.");
-                Debug.Assert((_heads[index] is null) == (_tails[index] is null), $"Slot ({level}, {slot}) has a head without a tail or the reverse.");
+                Debug.Assert(occupied == (_slots[index].Head is not null), $"Bitmap bit for slot ({level}, {slot}) disagrees with its list.");
+                Debug.Assert((_slots[index].Head is null) == (_slots[index].Tail is null), $"Slot ({level}, {slot}) has a head without a tail or the reverse.");
                 if (!occupied)
                 {
                     continue;
@@ -244,7 +244,7 @@ internal sealed class TimerWheel
                 Debug.Assert(time > _elapsed, $"Slot ({level}, {slot}) is due at {time}, not after Elapsed {_elapsed}.");
 
                 TimerEntry? previous = null;
-                for (TimerEntry? entry = _heads[index]; entry is not null; entry = entry.WheelNext)
+                for (TimerEntry? entry = _slots[index].Head; entry is not null; entry = entry.WheelNext)
                 {
                     linked++;
                     Debug.Assert(entry.WheelPrev == previous, $"Broken back link in slot ({level}, {slot}).");
@@ -260,7 +260,7 @@ internal sealed class TimerWheel
                     previous = entry;
                 }
 
-                Debug.Assert(_tails[index] == previous, $"Tail of slot ({level}, {slot}) is not its last entry.");
+                Debug.Assert(_slots[index].Tail == previous, $"Tail of slot ({level}, {slot}) is not its last entry.");
             }
 
             if (levelEarliest != long.MaxValue)
@@ -330,12 +330,13 @@ internal sealed class TimerWheel
         int slot = (int)((key >> (level * SlotBits)) & SlotMask);
         int index = (level * SlotsPerLevel) + slot;
 
-        TimerEntry? tail = _tails[index];
+        ref SlotList list = ref _slots[index];
+        TimerEntry? tail = list.Tail;
         entry.WheelPrev = tail;
         entry.WheelNext = null;
         if (tail is null)
         {
-            _heads[index] = entry;
+            list.Head = entry;
             _occupied[level] |= 1UL << slot;
         }
         else
@@ -343,7 +344,7 @@ internal sealed class TimerWheel
             tail.WheelNext = entry;
         }
 
-        _tails[index] = entry;
+        list.Tail = entry;
         entry.WheelLevel = level;
         entry.WheelSlot = slot;
         Debug.Assert(SlotTime(level, slot) > _elapsed && SlotTime(level, slot) <= entry.DeadlineMs, "Filed entry breaks invariant 3.");
@@ -355,13 +356,14 @@ internal sealed class TimerWheel
         int level = entry.WheelLevel;
         int slot = entry.WheelSlot;
         int index = (level * SlotsPerLevel) + slot;
+        ref SlotList list = ref _slots[index];
         TimerEntry? prev = entry.WheelPrev;
         TimerEntry? next = entry.WheelNext;
 
         if (prev is null)
         {
-            Debug.Assert(_heads[index] == entry, "Entry has no predecessor but is not its slot's head: registered with another wheel?");
-            _heads[index] = next;
+            Debug.Assert(list.Head == entry, "Entry has no predecessor but is not its slot's head: registered with another wheel?");
+            list.Head = next;
         }
         else
         {
@@ -370,15 +372,15 @@ internal sealed class TimerWheel
 
         if (next is null)
         {
-            Debug.Assert(_tails[index] == entry, "Entry has no successor but is not its slot's tail: registered with another wheel?");
-            _tails[index] = prev;
+            Debug.Assert(list.Tail == entry, "Entry has no successor but is not its slot's tail: registered with another wheel?");
+            list.Tail = prev;
         }
         else
         {
             next.WheelPrev = prev;
         }
 
-        if (_heads[index] is null)
+        if (list.Head is null)
         {
             _occupied[level] &= ~(1UL << slot);
         }
@@ -391,9 +393,8 @@ internal sealed class TimerWheel
     private void ProcessSlot(int level, int slot, List<TimerEntry> expired)
     {
         int index = (level * SlotsPerLevel) + slot;
-        TimerEntry? entry = _heads[index];
-        _heads[index] = null;
-        _tails[index] = null;
+        TimerEntry? entry = _slots[index].Head;
+        _slots[index] = default;
         _occupied[level] &= ~(1UL << slot);
 
         while (entry is not null)
@@ -422,4 +423,11 @@ internal sealed class TimerWheel
     [DoesNotReturn]
     private static void ThrowAlreadyRegistered() =>
         throw new InvalidOperationException("The timer entry is already registered with a timer wheel; remove it (or let it fire) before inserting it again.");
+
+    /// <summary>One slot's FIFO list of entries.</summary>
+    private struct SlotList
+    {
+        public TimerEntry? Head;
+        public TimerEntry? Tail;
+    }
 }
