@@ -84,6 +84,9 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
 
     public JoinOutcome Outcome => _outcome;
 
+    /// <summary>The result of a task that <see cref="TaskCore.IsCompletedSuccessfully"/> (checked first).</summary>
+    public T SucceededResult => _result!;
+
     public Exception? Error => ExtrasIfCreated?.Error?.SourceException;
 
     protected override void StartRoot(ThreadData pollThread)
@@ -358,7 +361,7 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
         }
 
         _outcome = outcome;
-        if (!TrySetCompleteState(inOwnPoll: pollThread is not null))
+        if (!TrySetCompleteState(inOwnPoll: pollThread is not null, succeeded: outcome == JoinOutcome.Succeeded))
         {
             return;
         }

@@ -42,6 +42,9 @@ internal abstract partial class TaskCore : SynchronizationContext
     protected const int StateAbortRequested = 16;
     protected const int StateStarted = 32;
 
+    /// <summary>Set with <see cref="StateComplete"/>, in the same CAS, when the task succeeded.</summary>
+    protected const int StateSucceeded = 64;
+
     private static long s_nextId;
 
     private int _state;
@@ -110,6 +113,12 @@ internal abstract partial class TaskCore : SynchronizationContext
     internal int RegistrySlot;
 
     public bool IsCompleted => (Volatile.Read(ref _state) & StateComplete) != 0;
+
+    /// <summary>
+    /// Whether the task completed and succeeded: an acquire read of the state, after which the
+    /// result written before completion may be read (a join of a finished task returns it directly).
+    /// </summary>
+    public bool IsCompletedSuccessfully => (Volatile.Read(ref _state) & StateSucceeded) != 0;
 
     public bool IsAbortRequested => (Volatile.Read(ref _state) & StateAbortRequested) != 0;
 
@@ -494,14 +503,16 @@ internal abstract partial class TaskCore : SynchronizationContext
     /// task's own poll (<paramref name="inOwnPoll"/>), the same CAS also ends Running and Notified,
     /// so the poll's epilogue has no atomic of its own left to do: nothing reads those bits on a
     /// complete task (wakers and polls test Complete first and drain the queue themselves).
+    /// <paramref name="succeeded"/> sets <see cref="StateSucceeded"/> in the same CAS.
     /// </summary>
-    protected bool TrySetCompleteState(bool inOwnPoll)
+    protected bool TrySetCompleteState(bool inOwnPoll, bool succeeded)
     {
         int clear = inOwnPoll ? StateRunning | StateNotified : 0;
+        int set = succeeded ? StateComplete | StateSucceeded : StateComplete;
         int s = Volatile.Read(ref _state);
         while ((s & StateComplete) == 0)
         {
-            int seen = Interlocked.CompareExchange(ref _state, (s & ~clear) | StateComplete, s);
+            int seen = Interlocked.CompareExchange(ref _state, (s & ~clear) | set, s);
             if (seen == s)
             {
                 return true;

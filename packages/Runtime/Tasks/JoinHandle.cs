@@ -62,7 +62,14 @@ public readonly struct JoinHandle : IEquatable<JoinHandle>
         thread?.Task?.ThrowIfCancelled();
         if (task.IsCompleted)
         {
-            return Coop.TryConsume(thread) ? new ValueTask((IValueTaskSource)task, 0) : JoinAfterYieldAsync((IValueTaskSource)task);
+            if (!Coop.TryConsume(thread))
+            {
+                return JoinAfterYieldAsync((IValueTaskSource)task);
+            }
+
+            // A success needs no source behind the value task: the awaiter's checks and result
+            // then cost no interface calls. Failures go through the source, which throws.
+            return task.IsCompletedSuccessfully ? default : new ValueTask((IValueTaskSource)task, 0);
         }
 
         ((IJoinable)task).RecordJoiner(callerFilePath, callerLineNumber);

@@ -81,7 +81,13 @@ public readonly struct JoinHandle<T> : IEquatable<JoinHandle<T>>
         thread?.Task?.ThrowIfCancelled();
         if (cell.IsCompleted)
         {
-            return Coop.TryConsume(thread) ? new ValueTask<T>(cell, 0) : JoinAfterYieldAsync(cell);
+            if (!Coop.TryConsume(thread))
+            {
+                return JoinAfterYieldAsync(cell);
+            }
+
+            // As JoinHandle's: a success is returned as a value, without the source's interface calls.
+            return cell.IsCompletedSuccessfully ? new ValueTask<T>(cell.SucceededResult) : new ValueTask<T>(cell, 0);
         }
 
         cell.RecordJoiner(callerFilePath, callerLineNumber);

@@ -174,6 +174,65 @@ public sealed class SpawnJoinTests
 
     [Theory]
     [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Join_OfFinishedTasks_GivesEachOutcomeEveryTime(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, configure: b => b.OnUnobservedTaskException(_ => { }));
+        Rt.Run(runtime, async () =>
+        {
+            var never = new Spindle.Sync.Notify();
+            JoinHandle<int> value = SpindleTask.Spawn(() => Task.FromResult(7));
+            JoinHandle done = SpindleTask.Spawn(() => Task.CompletedTask);
+            JoinHandle<int> faulted = SpindleTask.Spawn<int>(() => throw new InvalidOperationException("boom"));
+            JoinHandle failed = SpindleTask.Spawn(() => Task.FromException(new FormatException("bad")));
+            JoinHandle<int> aborted = SpindleTask.Spawn(async () =>
+            {
+                await never.NotifiedAsync();
+                return 1;
+            });
+            await SpindleTask.YieldAsync();
+            aborted.Abort();
+            await Waiting.UntilAsync(() => value.IsFinished && done.IsFinished && faulted.IsFinished && failed.IsFinished && aborted.IsFinished);
+
+            // Every handle is finished before it is awaited, and awaited twice: a finished join
+            // returns the value or throws the failure each time.
+            for (int round = 0; round < 2; round++)
+            {
+                Assert.Equal(7, await value);
+                Assert.Equal(7, await value.AsValueTask());
+                await done;
+                Assert.Equal("boom", (await Assert.ThrowsAsync<InvalidOperationException>(async () => await faulted)).Message);
+                Assert.Equal("bad", (await Assert.ThrowsAsync<FormatException>(async () => await failed)).Message);
+                TaskAbortedException abort = await Assert.ThrowsAsync<TaskAbortedException>(async () => await aborted);
+                Assert.Contains($"#{aborted.Id}", abort.Message, StringComparison.Ordinal);
+                await Assert.ThrowsAsync<TaskAbortedException>(async () => await (JoinHandle)aborted);
+            }
+        });
+    }
+
+    [Fact]
+    public void Join_OfFinishedTask_AllocatesNothing()
+    {
+        using Runtime runtime = Rt.Build(RuntimeFlavor.CurrentThread);
+        long perJoin = Allocation.BytesPerStep(runtime, async steps =>
+        {
+            JoinHandle<int> value = SpindleTask.Spawn(() => Task.FromResult(3));
+            JoinHandle done = SpindleTask.Spawn(() => Task.CompletedTask);
+            await value;
+            await done;
+            int sum = 0;
+            for (int i = 0; i < steps; i++)
+            {
+                sum += await value;
+                await done;
+            }
+
+            Assert.Equal(3 * steps, sum);
+        });
+        Assert.Equal(0, perJoin);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
     public void Continuations_ThatArriveAfterTheRootCompleted_StillRun(RuntimeFlavor flavor)
     {
         using Runtime runtime = Rt.Build(flavor);
