@@ -160,10 +160,19 @@ internal sealed class InjectQueue
         return reversed;
     }
 
-    /// <summary>Takes up to <paramref name="max"/> tasks: the first is returned, the rest pushed to <paramref name="local"/>.</summary>
-    public TaskCore? PopBatchInto(int max, LocalQueue local)
+    /// <summary>Takes up to <paramref name="max"/> tasks: the first is returned, the rest pushed to a worker's <paramref name="ring"/>.</summary>
+    // Cannot overflow: the caller asks for at most half of the ring's free slots.
+    public TaskCore? PopBatchInto(int max, LocalQueue ring) => PopBatchInto(max, new RingSink(ring, this));
+
+    /// <summary>
+    /// Takes up to <paramref name="max"/> tasks: the first is returned, the rest handed to
+    /// <paramref name="sink"/> in order (a worker's ring, the current-thread driver's queue). A struct
+    /// sink makes the loop a specialised copy per flavour, with no call through an interface.
+    /// </summary>
+    public TaskCore? PopBatchInto<TSink>(int max, TSink sink)
+        where TSink : struct, ITaskSink
     {
-        // Fill the local ring after the lock is released, so other workers wait for the cut alone.
+        // Hand the batch on after the lock is released, so other takers wait for the cut alone.
         TaskCore? first = PopChain(max);
         if (first is null)
         {
@@ -176,12 +185,16 @@ internal sealed class InjectQueue
         {
             TaskCore? next = rest.QueueNext;
             rest.QueueNext = null;
-            // Cannot overflow: the caller asks for at most half of the ring's free slots.
-            local.PushBack(rest, this);
+            sink.Add(rest);
             rest = next;
         }
 
         return first;
+    }
+
+    private readonly struct RingSink(LocalQueue ring, InjectQueue inject) : ITaskSink
+    {
+        public void Add(TaskCore task) => ring.PushBack(task, inject);
     }
 
     /// <summary>
@@ -251,4 +264,11 @@ internal sealed class InjectQueue
         [FieldOffset(80)]
         public long OverflowPushed;
     }
+}
+
+/// <summary>Where <see cref="InjectQueue.PopBatchInto{TSink}"/> puts the tasks of a batch after the first.</summary>
+internal interface ITaskSink
+{
+    /// <summary>Takes one task of the batch, in queue order.</summary>
+    void Add(TaskCore task);
 }

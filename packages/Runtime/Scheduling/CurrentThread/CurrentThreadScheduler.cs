@@ -333,23 +333,12 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
         // Move a batch to the local queue: with busy local work the inject queue is only visited
         // every GlobalQueueInterval ticks, and one task per visit would starve a burst of remote
         // spawns. The batch bound keeps one visit short.
-        TaskCore? first = _inject.PopChain(InjectBatch + 1);
-        if (first is null)
+        TaskCore? first = _inject.PopBatchInto(InjectBatch + 1, new LocalSink(_local));
+        if (first is not null)
         {
-            return null;
+            _stats.LocalQueueDepth = _local.Count;
         }
 
-        TaskCore? next = first.QueueNext;
-        first.QueueNext = null;
-        while (next is not null)
-        {
-            TaskCore? after = next.QueueNext;
-            next.QueueNext = null;
-            _local.Enqueue(new TaskSlot(next));
-            next = after;
-        }
-
-        _stats.LocalQueueDepth = _local.Count;
         return first;
     }
 
@@ -373,5 +362,11 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
             _local.Enqueue(new TaskSlot(task));
             _stats.LocalQueueDepth = _local.Count;
         }
+    }
+
+    /// <summary>An inject batch goes to the driver's local queue.</summary>
+    private readonly struct LocalSink(Queue<TaskSlot> local) : ITaskSink
+    {
+        public void Add(TaskCore task) => local.Enqueue(new TaskSlot(task));
     }
 }
