@@ -132,8 +132,8 @@ internal sealed partial class MpscChannel<T> : ILeaf, IValueTaskSource<RecvResul
         long idle = _recvState;
         Debug.Assert((idle & WaitingBit) == 0, "a new wait starts only after the last one was claimed");
         long waiting = idle + 2 + WaitingBit;
-        // Full fence between publishing the wait and the re-check below (pairs with the interlocked OR
-        // of a sender's ready bit and the exchange of _finished, each followed by a read of _recvState).
+        // Full fence between publishing the wait and the re-check below (pairs with the fence after a
+        // sender writes its slot's state and the exchange of _finished, each followed by a read of _recvState).
         Interlocked.Exchange(ref _recvState, waiting);
         // After publishing: a token that fires now finds the wait claimable (its callback may run inline here).
         _recvWait.RegisterCancellation(this, cancellationToken);
@@ -161,7 +161,7 @@ internal sealed partial class MpscChannel<T> : ILeaf, IValueTaskSource<RecvResul
     /// </summary>
     private void WakeReceiverIfParkedAndReady()
     {
-        // Read after the caller's full fence (the ready bit's OR, or the exchange of _finished): Dekker with BeginWait.
+        // Read after the caller's full fence (after the slot's state was written, or the exchange of _finished): Dekker with BeginWait.
         long state = Volatile.Read(ref _recvState);
         if ((state & WaitingBit) == 0)
         {

@@ -17,7 +17,7 @@ namespace Spindle.Sync;
 /// <remarks>
 /// <para>
 /// Storage: an <see cref="MpscQueue{T}"/>, a lock-free list of recycled 32-slot segments. A send
-/// claims a position with one compare-exchange and publishes the value with one interlocked OR; a
+/// claims a position with one atomic add and publishes the value with one release write and a fence; a
 /// receive reads in position order without any atomic read-modify-write. Steady state allocates nothing.
 /// </para>
 /// <para>
@@ -61,10 +61,12 @@ namespace Spindle.Sync;
 /// the other; the generation keeps a late claimer from clearing a later wait (ABA).
 /// </para>
 /// <para>
-/// No lost wake-up (Dekker pairing): a sender sets the slot's ready bit (full fence) and then reads
+/// No lost wake-up (Dekker pairing): a sender writes the slot's state (then a full fence) and then reads
 /// <c>_recvState</c>; a closer sets <c>_finished</c> (full fence) and then reads it; the receiver
 /// publishes the waiting bit (full fence) and then re-reads the queue and <c>_finished</c>. Either
-/// the waker sees the waiting bit, or the receiver sees the message or the end.
+/// the waker sees the waiting bit, or the receiver sees the message or the end. A send refused
+/// after it claimed a position (it raced the seal) writes a skipped state the same way, so a receiver
+/// waiting for the end is woken once the skipped slot no longer holds the end back.
 /// </para>
 /// <para>
 /// Sender side closing waits (<c>ClosedAsync</c>) are pooled <see cref="SyncWaiter"/>s in
@@ -174,6 +176,9 @@ internal sealed partial class MpscChannel<T> : IWaitOwner
                 _slots!.Release(1);
             }
 
+            // A send that raced the seal may have claimed a position and skipped it; a receiver parked
+            // until every position is read needs to look again (see MpscQueue's sealing).
+            WakeReceiverIfParkedAndReady();
             return false;
         }
 

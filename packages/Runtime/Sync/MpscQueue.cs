@@ -17,15 +17,21 @@ namespace Spindle.Sync;
 /// <para>
 /// Positions: every message has a position (0, 1, 2, …); position p lives in slot
 /// <c>p % Capacity</c> of the segment whose <c>StartIndex</c> is <c>p - p % Capacity</c>.
-/// A producer claims the next position with a compare-exchange on <c>_tail</c>, walks from the tail
-/// hint <c>_tailSegment</c> to that position's segment (linking new segments as needed), writes the
-/// value and sets the slot's ready bit. The consumer reads positions in order from <c>_head</c>; a
-/// position that is claimed but not yet ready reads as empty (its producer has not finished).
+/// A producer claims the next position with an atomic add on <c>_tail</c> (it never fails, so
+/// producers on several cores do not retry against each other as with a compare-exchange), walks from
+/// the tail hint <c>_tailSegment</c> to that position's segment (linking new segments as needed),
+/// writes the value and sets the slot's state. The consumer reads positions in order from
+/// <c>_head</c>; a position that is claimed but not yet written reads as empty (its producer has not
+/// finished).
 /// </para>
 /// <para>
-/// Sealing: the two low bits of <c>_tail</c> are flags that refuse further claims:
-/// <see cref="Closed"/> (set by the receiver's Close) and <see cref="Disposed"/> (its Dispose).
-/// Claiming and the flags share one word, so once a flag is set the set of claimed positions is final.
+/// Sealing: the two low bits of <c>_tail</c> are flags that refuse sends: <see cref="Closed"/> (set
+/// by the receiver's Close) and <see cref="Disposed"/> (its Dispose). The add that claims a position
+/// returns the flags with it, so every claim is ordered against every seal: a claim made before the
+/// seal delivers its message; one made after it marks its slot skipped and the send fails. Once a
+/// flag is set, the set of messages that will be delivered is therefore final. Skipped slots are
+/// rare: a producer first reads <c>_sealHint</c> (set just after the flags) and does not claim at all
+/// once it shows the seal; only a send racing the seal claims and skips.
 /// </para>
 /// <para>
 /// Invariants: (1) the tail hint only moves past a segment whose every slot was written, so a producer
@@ -60,6 +66,9 @@ internal sealed class MpscQueue<T>
     // Mutable struct: never readonly.
     private MpscPositions _positions;
 
+    /// <summary>The seal flags again, written after they are set in the tail: producers read this line anyway (the tail hint), the tail's they would have to fetch.</summary>
+    private long _sealHint;
+
     /// <summary>The tail hint: at or before the segment of the next position to claim.</summary>
     private MpscSegment<T> _tailSegment;
 
@@ -80,7 +89,7 @@ internal sealed class MpscQueue<T>
         _free = first;
     }
 
-    /// <summary>Racy snapshot of the claimed but unread positions (an in-flight send counts).</summary>
+    /// <summary>Racy snapshot of the claimed but unread positions (an in-flight send counts; so does a send refused while racing a seal, until the consumer steps over its slot).</summary>
     public int Count
     {
         get
@@ -92,11 +101,22 @@ internal sealed class MpscQueue<T>
     }
 
     /// <summary>
-    /// Whether the consumer has read every claimed position. Final once the queue is sealed against
-    /// every producer that is left (the caller knows which).
+    /// Whether the consumer has read (or may step over) every position claimed when this was called.
+    /// Final once the queue is sealed against every producer that is left (the caller knows which):
+    /// claims after that are skipped slots, which the consumer steps over. Callable from any thread;
+    /// exact for the consumer, and for another thread while the consumer is parked.
     /// </summary>
-    // The tail is read after whatever told the caller no producer is left (acquire), so it includes their claims.
-    public bool IsDrained => Volatile.Read(ref _positions.Tail) >> PositionShift == Volatile.Read(ref _positions.Index);
+    public bool IsDrained
+    {
+        get
+        {
+            // The tail first: it is read after whatever told the caller no producer is left (acquire), so
+            // it includes their claims; then every position below it must be read or skipped.
+            long tail = Volatile.Read(ref _positions.Tail) >> PositionShift;
+            PeekPastSkips(out long position);
+            return position >= tail;
+        }
+    }
 
     /// <summary>
     /// Claims a position and queues <paramref name="value"/>, unless one of <paramref name="refusedBy"/>
@@ -104,32 +124,38 @@ internal sealed class MpscQueue<T>
     /// </summary>
     public bool TryEnqueue(T value, long refusedBy)
     {
-        long tail = Volatile.Read(ref _positions.Tail);
-        while (true)
+        // Acquire: pairs with Seal's write. Only spares a sealed queue a claim per refused send; the
+        // flags returned by the claim decide.
+        if ((Volatile.Read(ref _sealHint) & refusedBy) != 0)
         {
-            if ((tail & refusedBy) != 0)
-            {
-                return false;
-            }
-
-            // The claim: position and seal flags change together, so a claim never follows a seal it should honour.
-            long seen = Interlocked.CompareExchange(ref _positions.Tail, tail + PositionStep, tail);
-            if (seen == tail)
-            {
-                break;
-            }
-
-            tail = seen;
+            return false;
         }
 
-        long position = tail >> PositionShift;
-        FindSegment(position).Write((int)position & MpscSegment<T>.OffsetMask, value);
+        // The claim: the flags come back with the position, so it is ordered against every seal.
+        long claimed = Interlocked.Add(ref _positions.Tail, PositionStep) - PositionStep;
+        long position = claimed >> PositionShift;
+        MpscSegment<T> segment = FindSegment(position);
+        int offset = (int)position & MpscSegment<T>.OffsetMask;
+        if ((claimed & refusedBy) != 0)
+        {
+            // Claimed after the seal: the position is ours but the send fails; the consumer steps over it.
+            segment.Skip(offset);
+            return false;
+        }
+
+        segment.Write(offset, value);
         return true;
     }
 
-    /// <summary>Sets seal flags; claims made before are final, later ones honour the flags.</summary>
-    // Full fence: pairs with the compare-exchange in TryEnqueue; the caller publishes its own state after this.
-    public void Seal(long flags) => Interlocked.Or(ref _positions.Tail, flags);
+    /// <summary>Sets seal flags; claims made before deliver their messages, later ones honour the flags.</summary>
+    public void Seal(long flags)
+    {
+        // Full fence: orders the seal against every claim (each is an atomic add on the same word); the
+        // caller publishes its own state after this.
+        Interlocked.Or(ref _positions.Tail, flags);
+        // Release: after the flags, so a producer that sees the hint would have been refused by the tail too.
+        Interlocked.Or(ref _sealHint, flags);
+    }
 
     /// <summary>Whether <see cref="Closed"/> is set (checks of invariants).</summary>
     // Acquire: pairs with the interlocked OR in Seal.
@@ -199,80 +225,110 @@ internal sealed class MpscQueue<T>
     // ---- consumer ------------------------------------------------------------------------------
 
     /// <summary>
-    /// Whether the next position to read holds a message. Callable from any thread; exact for the
-    /// consumer, and for another thread while the consumer is parked (its position cannot move then).
+    /// Whether the next message to read is there (skipped slots before it do not count). Callable from
+    /// any thread; exact for the consumer, and for another thread while the consumer is parked (its
+    /// position cannot move then).
     /// </summary>
-    public bool HasReady
+    public bool HasReady => PeekPastSkips(out _) == MpscSegment<T>.Filled;
+
+    /// <summary>
+    /// Walks from the read position over skipped slots, without moving it; returns the state of the
+    /// first slot that is not skipped (<see cref="MpscSegment{T}.Empty"/> or <see cref="MpscSegment{T}.Filled"/>)
+    /// and its position. Segments from the head on are not reclaimed while the consumer is parked, so the
+    /// walk is exact then; on another thread while the consumer runs it is a racy snapshot.
+    /// </summary>
+    private int PeekPastSkips(out long position)
     {
-        get
+        // Acquire both: pairs with the consumer's Volatile.Write of Index and Head before it parks.
+        long index = Volatile.Read(ref _positions.Index);
+        MpscSegment<T>? segment = Volatile.Read(ref _head);
+        while (true)
         {
-            // Acquire both: pairs with the consumer's Volatile.Write of Index and Head before it parks.
-            long index = Volatile.Read(ref _positions.Index);
-            MpscSegment<T>? segment = Volatile.Read(ref _head);
             if (segment.StartIndex != (index & ~(long)MpscSegment<T>.OffsetMask))
             {
                 // The head is used up; the next segment may not be linked yet. Acquire: pairs with its linking.
                 segment = Volatile.Read(ref segment.Next);
                 if (segment is null)
                 {
-                    return false;
+                    position = index;
+                    return MpscSegment<T>.Empty;
                 }
             }
 
-            return segment.IsReady((int)index & MpscSegment<T>.OffsetMask);
+            int state = segment.StateAt((int)index & MpscSegment<T>.OffsetMask);
+            if (state != MpscSegment<T>.Skipped)
+            {
+                position = index;
+                return state;
+            }
+
+            index++;
         }
     }
 
-    /// <summary>Takes the next message if it is ready. Consumer only.</summary>
+    /// <summary>Takes the next message if it is there, stepping over skipped slots. Consumer only.</summary>
     public bool TryDequeue([MaybeNullWhen(false)] out T value)
     {
-        long index = _positions.Index;
-        MpscSegment<T> head = _head;
-        int offset = (int)index & MpscSegment<T>.OffsetMask;
-        if (head.StartIndex != index - offset)
+        while (true)
         {
-            // Acquire: pairs with the compare-exchange that linked the segment.
-            MpscSegment<T>? next = Volatile.Read(ref head.Next);
-            if (next is null)
+            long index = _positions.Index;
+            MpscSegment<T> head = _head;
+            int offset = (int)index & MpscSegment<T>.OffsetMask;
+            if (head.StartIndex != index - offset)
+            {
+                // Acquire: pairs with the compare-exchange that linked the segment.
+                MpscSegment<T>? next = Volatile.Read(ref head.Next);
+                if (next is null)
+                {
+                    value = default;
+                    return false;
+                }
+
+                Debug.Assert(next.StartIndex == index, "segments are linked in position order");
+                // Release: HasReady on another thread reads Head, paired with this write.
+                Volatile.Write(ref _head, next);
+                head = next;
+                Reclaim(index);
+            }
+
+            ref MpscSegment<T>.Slot slot = ref head.Slots[offset];
+            // Acquire: pairs with the release in the segment's Publish, so the value is visible once the state is.
+            int state = Volatile.Read(ref slot.State);
+            if (state == MpscSegment<T>.Empty)
             {
                 value = default;
                 return false;
             }
 
-            Debug.Assert(next.StartIndex == index, "segments are linked in position order");
-            // Release: HasReady on another thread reads Head, paired with this write.
-            Volatile.Write(ref _head, next);
-            head = next;
-            Reclaim(index);
-        }
+            // Release: Count, IsDrained and HasReady on other threads read it (see their comments).
+            Volatile.Write(ref _positions.Index, index + 1);
+            if (state == MpscSegment<T>.Filled)
+            {
+                value = slot.Value;
+                if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+                {
+                    // The slot must not keep the message alive; only the consumer touches a written slot.
+                    slot.Value = default!;
+                }
 
-        if (!head.IsReady(offset))
-        {
-            value = default;
-            return false;
-        }
+                return true;
+            }
 
-        value = head.Slots[offset];
-        if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
-        {
-            // The slot must not keep the message alive; only the consumer touches a ready slot.
-            head.Slots[offset] = default!;
+            // Skipped: a send refused after a seal; nothing to take.
         }
-
-        // Release: Count, IsDrained and HasReady on other threads read it (see their comments).
-        Volatile.Write(ref _positions.Index, index + 1);
-        return true;
     }
 
     /// <summary>
-    /// Reads every claimed position, waiting for producers still writing, and drops the messages;
-    /// returns how many. Call only once the queue is sealed against every producer. Consumer only.
+    /// Reads every position claimed so far, waiting for producers still writing, and drops the
+    /// messages; returns how many (skipped slots are not counted). Call only once the queue is sealed
+    /// against every producer. Consumer only.
     /// </summary>
     public int Drain()
     {
         int dropped = 0;
         SpinWait spinner = default;
-        // Acquire: the seal was set before the caller decided to drain, so the claimed set is final.
+        // Acquire: the seal was set before the caller decided to drain, so every message is below this;
+        // positions claimed later are skipped slots that nobody needs to read.
         long end = Volatile.Read(ref _positions.Tail) >> PositionShift;
         while (_positions.Index < end)
         {

@@ -189,8 +189,9 @@ public sealed class MpscStressTests
     [Fact]
     public void CloseRacingSends_EveryAcceptedSendArrives_EndIsFinal()
     {
-        // Sends are lock-free: Close seals the queue atomically with the position claims, so a send that
-        // returned true is received and nothing arrives after the receiver saw the end.
+        // Sends are lock-free: every position claim is ordered against Close's seal (a claim after it skips
+        // its slot and fails), so a send that returned true is received, a skipped slot never holds the end
+        // back, and nothing arrives after the receiver saw the end.
         const int Producers = 4;
         int rounds = Scale(200, 3_000);
         using Runtime runtime = Rt.Build(RuntimeFlavor.MultiThread);

@@ -1,3 +1,5 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
 using Spindle.Sync;
 
 namespace SpindleTests.Synchronization;
@@ -84,6 +86,87 @@ public sealed class MpscQueueTests
         Assert.Equal(2, queue.Drain());
         Assert.True(queue.IsDrained);
         Assert.False(queue.TryDequeue(out _));
+    }
+
+    [Fact]
+    public void SendsThatRacedTheSeal_AreSkipped_TheRestArriveInOrder()
+    {
+        // A send that read the seal hint before Seal but claimed its position after it: the claim's
+        // flags refuse it and its slot is skipped. Simulated by clearing the hint after sealing.
+        var queue = new MpscQueue<int>();
+        for (int i = 0; i < MpscSegment<int>.Capacity - 2; i++)
+        {
+            Assert.True(queue.TryEnqueue(i, None));
+        }
+
+        queue.Seal(MpscQueue<int>.Closed);
+        ClearSealHint(queue);
+        // Three refused claims: they straddle the first segment's end, so the skip walk crosses a segment.
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.False(queue.TryEnqueue(-1, MpscQueue<int>.Closed | MpscQueue<int>.Disposed));
+        }
+
+        // A permit send after Close still claims a position and delivers.
+        Assert.True(queue.TryEnqueue(1000, MpscQueue<int>.Disposed));
+        Assert.Equal(MpscSegment<int>.Capacity + 2, queue.Count);
+        for (int i = 0; i < MpscSegment<int>.Capacity - 2; i++)
+        {
+            Assert.True(queue.TryDequeue(out int value));
+            Assert.Equal(i, value);
+        }
+
+        // Only skips and the permit's message are left: the next message is there, the queue is not drained.
+        Assert.True(queue.HasReady);
+        Assert.False(queue.IsDrained);
+        Assert.True(queue.TryDequeue(out int last));
+        Assert.Equal(1000, last);
+        Assert.False(queue.HasReady);
+        Assert.True(queue.IsDrained);
+        Assert.False(queue.TryDequeue(out _));
+        Assert.Equal(0, queue.Count);
+    }
+
+    [Fact]
+    public void SkipsAtTheEnd_CountAsDrained_AndDrainCountsOnlyMessages()
+    {
+        var queue = new MpscQueue<string>();
+        Assert.True(queue.TryEnqueue("a", None));
+        Assert.True(queue.TryEnqueue("b", None));
+        queue.Seal(MpscQueue<string>.Closed | MpscQueue<string>.Disposed);
+        ClearSealHint(queue);
+        Assert.False(queue.TryEnqueue("refused", MpscQueue<string>.Disposed));
+        Assert.False(queue.IsDrained);
+        Assert.Equal(2, queue.Drain());
+        Assert.True(queue.IsDrained);
+        Assert.False(queue.HasReady);
+
+        var other = new MpscQueue<string>();
+        Assert.True(other.TryEnqueue("a", None));
+        other.Seal(MpscQueue<string>.Closed);
+        ClearSealHint(other);
+        Assert.False(other.TryEnqueue("refused", MpscQueue<string>.Closed));
+        Assert.True(other.TryDequeue(out string? only));
+        Assert.Equal("a", only);
+        // Nothing but a skip is left: drained for the receiver's end-of-stream check, nothing to take.
+        Assert.True(other.IsDrained);
+        Assert.False(other.HasReady);
+        Assert.False(other.TryDequeue(out _));
+    }
+
+    [Fact]
+    public void SealedQueue_RefusesWithoutClaiming()
+    {
+        var queue = new MpscQueue<int>();
+        queue.Seal(MpscQueue<int>.Closed);
+        for (int i = 0; i < 3 * MpscSegment<int>.Capacity; i++)
+        {
+            Assert.False(queue.TryEnqueue(i, MpscQueue<int>.Closed));
+        }
+
+        // The hint refused them before any claim: no skipped slots to step over, nothing allocated for them.
+        Assert.Equal(0, queue.Count);
+        Assert.True(queue.IsDrained);
     }
 
     [Fact]
@@ -188,7 +271,10 @@ public sealed class MpscQueueTests
             producer.Join();
         }
 
-        long segmentsAllocated = Interlocked.Read(ref allocated) / (MpscSegment<int>.Capacity * sizeof(int));
+        long segmentsAllocated = Interlocked.Read(ref allocated) / (MpscSegment<int>.Capacity * Unsafe.SizeOf<MpscSegment<int>.Slot>());
         Assert.True(segmentsAllocated < producers.Length * PerProducer / MpscSegment<int>.Capacity / 10, $"about {segmentsAllocated} segments allocated");
     }
+
+    private static void ClearSealHint<T>(MpscQueue<T> queue) =>
+        typeof(MpscQueue<T>).GetField("_sealHint", BindingFlags.NonPublic | BindingFlags.Instance)!.SetValue(queue, 0L);
 }
