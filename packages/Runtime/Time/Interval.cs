@@ -59,7 +59,7 @@ public sealed class Interval
         _timer.TickAsync(callerFilePath, callerLineNumber, callerMemberName, cancellationToken);
 
     /// <summary>Restarts the schedule: the next tick is one period from now.</summary>
-    public void Reset() => _timer.ResetTo((Instant.FromTicks(_timer.RuntimeOf().Clock.NowTicks) + Period).Ticks);
+    public void Reset() => _timer.ResetTo(_timer.RuntimeOf().Clock.DeadlineAfter(Period, out _));
 
     /// <summary>Makes the next tick happen now.</summary>
     public void ResetImmediately() => _timer.ResetTo(_timer.RuntimeOf().Clock.NowTicks);

@@ -43,7 +43,9 @@ public sealed class Sleep
 
     /// <summary>Moves the deadline to <paramref name="duration"/> from now.</summary>
     /// <param name="duration">Time from now.</param>
-    public void Reset(TimeSpan duration) => Reset(Instant.FromTicks(_timer.RuntimeOf().Clock.NowTicks) + duration);
+    /// <remarks><para><b>Precision:</b> as <c>Time.SleepAsync</c>: never early; a duration of a second or more
+    /// may end up to one kernel tick and 1 ms later than <paramref name="duration"/> from now.</para></remarks>
+    public void Reset(TimeSpan duration) => _timer.Reset(duration);
 
     /// <summary>Waits until the deadline.</summary>
     /// <param name="cancellationToken">Ends the wait early with <see cref="OperationCanceledException"/>.</param>

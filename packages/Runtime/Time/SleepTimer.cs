@@ -32,7 +32,7 @@ internal sealed class SleepTimer : TimerLeaf<bool>
     }
 
     /// <summary>Sleeps until <paramref name="deadlineTicks"/> on a rented timer (Time.SleepAsync).</summary>
-    public static ValueTask SleepAsync(RuntimeCore runtime, long deadlineTicks, string? file, int line, string? member, CancellationToken cancellationToken)
+    public static ValueTask SleepAsync(RuntimeCore runtime, long deadlineTicks, long nowTicks, string? file, int line, string? member, CancellationToken cancellationToken)
     {
         SleepTimer? timer = t_free;
         if (timer is not null && ReferenceEquals(timer.Runtime, runtime))
@@ -49,7 +49,7 @@ internal sealed class SleepTimer : TimerLeaf<bool>
         short token;
         try
         {
-            start = timer.StartWait(file, line, member, out token, cancellationToken);
+            start = timer.StartWait(file, line, member, nowTicks, out token, cancellationToken);
         }
         catch
         {
@@ -91,4 +91,11 @@ internal sealed class SleepTimer : TimerLeaf<bool>
     private static async ValueTask YieldOnceAsync() => await SpindleTask.YieldAsync();
 
     public void Reset(long deadlineTicks) => Rearm(deadlineTicks);
+
+    /// <summary>Moves the deadline to <paramref name="duration"/> from now (one clock reading).</summary>
+    public void Reset(TimeSpan duration)
+    {
+        long deadline = Runtime.Clock.DeadlineAfter(duration, out long now);
+        Rearm(deadline, now);
+    }
 }

@@ -30,14 +30,18 @@ public static class Time
     /// <remarks>
     /// <para><b>Cancellation:</b> if the task is aborted, an enclosing <see cref="TimeoutAsync{T}(TimeSpan, Func{CancellationToken, Task{T}})"/>
     /// expires or the token fires, the await throws <see cref="OperationCanceledException"/> at once and the timer is removed.</para>
+    /// <para><b>Precision:</b> the wait never ends early; it ends at the first millisecond of the timer wheel at or
+    /// after the deadline. A duration of a second or more may count from the kernel's coarse clock (64-bit Linux),
+    /// which adds at most one kernel tick and 1 ms (5 ms on a 250 Hz kernel) for a clock reading a quarter as
+    /// expensive; shorter durations, and a paused clock, count from the precise clock.</para>
     /// </remarks>
     /// <example><code>await Time.SleepAsync(TimeSpan.FromMilliseconds(50));</code></example>
     public static ValueTask SleepAsync(TimeSpan duration, CancellationToken cancellationToken = default,
         [CallerFilePath] string? callerFilePath = null, [CallerLineNumber] int callerLineNumber = 0, [CallerMemberName] string? callerMemberName = null)
     {
         RuntimeCore runtime = RequireTime("Time.SleepAsync");
-        long deadline = (Instant.FromTicks(runtime.Clock.NowTicks) + duration).Ticks;
-        return SleepTimer.SleepAsync(runtime, deadline, callerFilePath, callerLineNumber, callerMemberName, cancellationToken);
+        long deadline = runtime.Clock.DeadlineAfter(duration, out long now);
+        return SleepTimer.SleepAsync(runtime, deadline, now, callerFilePath, callerLineNumber, callerMemberName, cancellationToken);
     }
 
     /// <summary>Waits until <paramref name="deadline"/> on the runtime clock.</summary>
@@ -52,16 +56,17 @@ public static class Time
         [CallerFilePath] string? callerFilePath = null, [CallerLineNumber] int callerLineNumber = 0, [CallerMemberName] string? callerMemberName = null)
     {
         RuntimeCore runtime = RequireTime("Time.SleepUntilAsync");
-        return SleepTimer.SleepAsync(runtime, deadline.Ticks, callerFilePath, callerLineNumber, callerMemberName, cancellationToken);
+        return SleepTimer.SleepAsync(runtime, deadline.Ticks, runtime.Clock.NowTicks, callerFilePath, callerLineNumber, callerMemberName, cancellationToken);
     }
 
     /// <summary>Creates a resettable sleep that ends after <paramref name="duration"/>.</summary>
     /// <param name="duration">Time from now.</param>
     /// <returns>The sleep; await it or reset it.</returns>
+    /// <remarks><para><b>Precision:</b> as <see cref="SleepAsync"/>.</para></remarks>
     public static Sleep Sleep(TimeSpan duration)
     {
         RuntimeCore runtime = RequireTime("Time.Sleep");
-        return new Sleep(runtime, Instant.FromTicks(runtime.Clock.NowTicks) + duration);
+        return new Sleep(runtime, Instant.FromTicks(runtime.Clock.DeadlineAfter(duration, out _)));
     }
 
     /// <summary>Creates a resettable sleep that ends at <paramref name="deadline"/>.</summary>
@@ -99,6 +104,7 @@ public static class Time
     /// <para><b>Cancellation:</b> a timeout is a cancellation scope: work inside it is cancelled, not
     /// abandoned; its <c>finally</c> blocks run before this method throws. Tasks spawned inside are not
     /// covered (as in tokio).</para>
+    /// <para><b>Precision:</b> the deadline is counted as <see cref="SleepAsync"/> counts it.</para>
     /// </remarks>
     /// <example><code>int n = await Time.TimeoutAsync(TimeSpan.FromSeconds(1), ct => ReadCountAsync(ct));</code></example>
     // Async lambdas convert to both Task and ValueTask delegates; prefer the Task form (their natural type).
@@ -142,8 +148,7 @@ public static class Time
         task?.EnterScope();
         try
         {
-            long now = runtime.Clock.NowTicks;
-            long deadline = (Instant.FromTicks(now) + duration).Ticks;
+            long deadline = runtime.Clock.DeadlineAfter(duration, out long now);
             if (!runtime.Time.Register(scope, deadline, now))
             {
                 scope.Fire();

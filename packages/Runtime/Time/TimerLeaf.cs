@@ -59,7 +59,14 @@ internal abstract class TimerLeaf<TResult> : TimerEntry, IValueTaskSource<TResul
     /// token for the value task, or says the deadline has passed (and whether the coop budget allows
     /// reporting that at once or the caller must yield first).
     /// </summary>
-    protected WaitStart StartWait(string? file, int line, string? member, out short token, CancellationToken cancellationToken)
+    protected WaitStart StartWait(string? file, int line, string? member, out short token, CancellationToken cancellationToken) =>
+        StartWait(file, line, member, _runtime.Clock.NowTicks, out token, cancellationToken);
+
+    /// <summary>
+    /// <see cref="StartWait(string?, int, string?, out short, CancellationToken)"/> judging "already
+    /// passed" by <paramref name="nowTicks"/>, a reading the caller just took to compute the deadline.
+    /// </summary>
+    protected WaitStart StartWait(string? file, int line, string? member, long nowTicks, out short token, CancellationToken cancellationToken)
     {
         token = 0;
         TaskCore.Current?.ThrowIfCancelled();
@@ -69,14 +76,13 @@ internal abstract class TimerLeaf<TResult> : TimerEntry, IValueTaskSource<TResul
             ThrowHelper.ThrowMultipleAwaiters();
         }
 
-        long now = _runtime.Clock.NowTicks;
-        if (DeadlineTicks <= now)
+        if (DeadlineTicks <= nowTicks)
         {
             return Coop.TryConsume() ? WaitStart.Ready : WaitStart.ReadyAfterYield;
         }
 
         token = _wait.Begin(this, file, line, member, cancellationToken);
-        if (!_runtime.Time.Register(this, DeadlineTicks, now))
+        if (!_runtime.Time.Register(this, DeadlineTicks, nowTicks))
         {
             // The deadline passed between the check above and the registration.
             _wait.TryComplete(this, null);
@@ -92,13 +98,26 @@ internal abstract class TimerLeaf<TResult> : TimerEntry, IValueTaskSource<TResul
     protected void Rearm(long deadlineTicks)
     {
         DeadlineTicks = deadlineTicks;
-        if (!_wait.IsWaiting)
+        if (_wait.IsWaiting)
         {
-            return;
+            RearmWaiting(deadlineTicks, _runtime.Clock.NowTicks);
         }
+    }
 
+    /// <summary><see cref="Rearm(long)"/> with the reading the caller computed the deadline from.</summary>
+    protected void Rearm(long deadlineTicks, long nowTicks)
+    {
+        DeadlineTicks = deadlineTicks;
+        if (_wait.IsWaiting)
+        {
+            RearmWaiting(deadlineTicks, nowTicks);
+        }
+    }
+
+    private void RearmWaiting(long deadlineTicks, long nowTicks)
+    {
         _runtime.Time.Cancel(this);
-        if (_wait.IsWaiting && !_runtime.Time.Register(this, deadlineTicks))
+        if (_wait.IsWaiting && !_runtime.Time.Register(this, deadlineTicks, nowTicks))
         {
             _wait.TryComplete(this, null);
         }

@@ -1,0 +1,127 @@
+using Spindle.Internal;
+using SpindleTests.Support;
+
+namespace SpindleTests.Timers;
+
+/// <summary>
+/// The system clock and its coarse sibling, and the deadlines counted from them on a running (not
+/// paused) clock. Every assertion brackets a reading between two others, so none depends on how long
+/// the test thread runs or sleeps.
+/// </summary>
+public sealed class ClockTests
+{
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public void CoarseClock_IsThereOnLinux64()
+    {
+        // Every mainstream Linux kernel ticks at 100–1000 Hz, within the 10 ms the coarse clock is used for.
+        Assert.Equal(OperatingSystem.IsLinux() && Environment.Is64BitProcess, Clock.HasCoarse);
+        if (Clock.HasCoarse)
+        {
+            Assert.InRange(Clock.CoarseMarginTicks, TimeSpan.TicksPerMillisecond + 1, TimeSpan.FromMilliseconds(11).Ticks);
+        }
+    }
+
+    [Fact]
+    public void CoarseReading_IsNeverLaterThanPrecise_NorEarlierThanItsMargin()
+    {
+        for (int i = 0; i < 100_000; i++)
+        {
+            long before = Clock.SystemTicks();
+            long coarse = Clock.CoarseSystemTicks();
+            long after = Clock.SystemTicks();
+            Assert.True(coarse <= after, $"coarse reading {coarse} is later than the precise reading {after} taken after it");
+            long margin = Clock.HasCoarse ? Clock.CoarseMarginTicks : 0;
+            Assert.True(coarse >= before - margin, $"coarse reading {coarse} is more than {margin} ticks before the precise reading {before} taken before it");
+        }
+    }
+
+    [Fact]
+    public void SystemTicks_RunWithTheStopwatch()
+    {
+        // The direct clock_gettime reading and the Stopwatch's must be one clock, so Instant and user
+        // code timing with a Stopwatch agree on elapsed time. Each interval brackets the other (one
+        // tick of slack for the conversion to 100 ns ticks).
+        long outerStart = System.Diagnostics.Stopwatch.GetTimestamp();
+        long start = Clock.SystemTicks();
+        long innerStart = System.Diagnostics.Stopwatch.GetTimestamp();
+        long innerEnd;
+        do
+        {
+            innerEnd = System.Diagnostics.Stopwatch.GetTimestamp();
+        }
+        while (System.Diagnostics.Stopwatch.GetElapsedTime(innerStart, innerEnd) < TimeSpan.FromMilliseconds(5));
+
+        long end = Clock.SystemTicks();
+        long outerEnd = System.Diagnostics.Stopwatch.GetTimestamp();
+        TimeSpan ours = TimeSpan.FromTicks(end - start);
+        TimeSpan inner = System.Diagnostics.Stopwatch.GetElapsedTime(innerStart, innerEnd);
+        TimeSpan outer = System.Diagnostics.Stopwatch.GetElapsedTime(outerStart, outerEnd);
+        Assert.True(ours >= inner - TimeSpan.FromTicks(1), $"the clock measured {ours} around a Stopwatch interval of {inner}");
+        Assert.True(ours <= outer + TimeSpan.FromTicks(1), $"the clock measured {ours} inside a Stopwatch interval of {outer}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void LongDeadlines_EndNoEarlier_AndAtMostTheMarginLater(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        long margin = Clock.HasCoarse ? Clock.CoarseMarginTicks : 0;
+        Rt.Run(runtime, () =>
+        {
+            Instant before = Instant.Now;
+            Sleep sleep = Time.Sleep(Long);
+            Instant after = Instant.Now;
+            AssertWithin(sleep.Deadline, before + Long, after + Long + TimeSpan.FromTicks(margin));
+
+            before = Instant.Now;
+            sleep.Reset(Long);
+            after = Instant.Now;
+            AssertWithin(sleep.Deadline, before + Long, after + Long + TimeSpan.FromTicks(margin));
+            return Task.CompletedTask;
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void ShortDeadlines_CountFromThePreciseClock(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        TimeSpan shortOne = RuntimeClock.CoarseThreshold - TimeSpan.FromTicks(1);
+        Rt.Run(runtime, () =>
+        {
+            Instant before = Instant.Now;
+            Sleep sleep = Time.Sleep(shortOne);
+            Instant after = Instant.Now;
+            AssertWithin(sleep.Deadline, before + shortOne, after + shortOne);
+
+            before = Instant.Now;
+            sleep.Reset(shortOne);
+            after = Instant.Now;
+            AssertWithin(sleep.Deadline, before + shortOne, after + shortOne);
+            return Task.CompletedTask;
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void PausedClock_LongDeadlines_AreExact(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, paused: true);
+        Rt.Run(runtime, async () =>
+        {
+            Instant start = Instant.Now;
+            Sleep sleep = Time.Sleep(Long);
+            Assert.Equal(start + Long, sleep.Deadline);
+            sleep.Reset(2 * Long);
+            Assert.Equal(start + (2 * Long), sleep.Deadline);
+            await Time.SleepAsync(Long);
+            Assert.Equal(start + Long, Instant.Now);
+        });
+    }
+
+    private static void AssertWithin(Instant actual, Instant earliest, Instant latest) =>
+        Assert.True(actual >= earliest && actual <= latest,
+            $"deadline {actual.Ticks} is outside [{earliest.Ticks}, {latest.Ticks}] (ticks)");
+}
