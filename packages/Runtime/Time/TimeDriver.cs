@@ -1,12 +1,12 @@
 using System;
 using System.Collections.Generic;
-using System.Threading;
+using Spindle.Internal;
 
 namespace Spindle.Time;
 
 /// <summary>
-/// Owns the runtime's timer wheel: registration from any thread under one lock, and firing of
-/// expired entries outside that lock by whichever thread processes timers (the worker parked on
+/// Owns the runtime's timer wheel: registration from any thread under one spin gate, and firing of
+/// expired entries outside that gate by whichever thread processes timers (the worker parked on
 /// the driver, or a worker doing its periodic maintenance).
 /// </summary>
 /// <remarks>
@@ -21,7 +21,10 @@ internal sealed class TimeDriver
     [ThreadStatic]
     private static List<TimerEntry>? t_expired;
 
-    private readonly Lock _lock = new();
+    // A spin gate, not a Lock: every section is a few wheel-list edits or (Poll) a walk of the expired
+    // slots, never user code, and a Lock's enter and exit cost as much as the rest of a registration.
+    // Mutable struct: never readonly.
+    private SpinGate _gate;
     private readonly TimerWheel _wheel = new();
     private readonly RuntimeClock _clock;
     private readonly long _baseTicks;
@@ -33,7 +36,7 @@ internal sealed class TimeDriver
         _baseTicks = clock.NowTicks;
     }
 
-    /// <summary>Raised (outside the lock) when a new timer is due before the parked thread's wake-up time.</summary>
+    /// <summary>Raised (outside the gate) when a new timer is due before the parked thread's wake-up time.</summary>
     public Action? DeadlineAdvanced { get; set; }
 
     public RuntimeClock Clock => _clock;
@@ -42,9 +45,14 @@ internal sealed class TimeDriver
     {
         get
         {
-            lock (_lock)
+            _gate.Enter();
+            try
             {
                 return _wheel.Count;
+            }
+            finally
+            {
+                _gate.Exit();
             }
         }
     }
@@ -76,7 +84,8 @@ internal sealed class TimeDriver
     {
         long ms = ToWheelMs(deadlineTicks);
         bool wake;
-        lock (_lock)
+        _gate.Enter();
+        try
         {
             // A deadline the wheel has already passed is refused by Insert (the caller fires it).
             if (deadlineTicks <= nowTicks || !_wheel.Insert(entry, ms))
@@ -90,6 +99,10 @@ internal sealed class TimeDriver
                 _sleepUntilMs = ms;
             }
         }
+        finally
+        {
+            _gate.Exit();
+        }
 
         if (wake)
         {
@@ -102,29 +115,44 @@ internal sealed class TimeDriver
     /// <summary>Removes a timer; false if it was not registered (already fired or never set).</summary>
     public bool Cancel(TimerEntry entry)
     {
-        lock (_lock)
+        _gate.Enter();
+        try
         {
             return _wheel.Remove(entry);
+        }
+        finally
+        {
+            _gate.Exit();
         }
     }
 
     /// <summary>The clock ticks of the earliest pending deadline, or null. Also records it as the parked thread's wake-up time.</summary>
     public long? NextDeadlineTicksForPark()
     {
-        lock (_lock)
+        _gate.Enter();
+        try
         {
             long? next = _wheel.NextExpiration();
             _sleepUntilMs = next ?? long.MaxValue;
             return next is long ms ? FromWheelMs(ms) : null;
         }
+        finally
+        {
+            _gate.Exit();
+        }
     }
 
     public long? NextDeadlineTicks()
     {
-        lock (_lock)
+        _gate.Enter();
+        try
         {
             long? next = _wheel.NextExpiration();
             return next is long ms ? FromWheelMs(ms) : null;
+        }
+        finally
+        {
+            _gate.Exit();
         }
     }
 
@@ -134,7 +162,8 @@ internal sealed class TimeDriver
         List<TimerEntry> expired = t_expired ??= new List<TimerEntry>();
         long relative = _clock.NowTicks - _baseTicks;
         long nowMs = relative <= 0 ? 0 : relative / TicksPerMs;
-        lock (_lock)
+        _gate.Enter();
+        try
         {
             if (_wheel.Count == 0 || nowMs <= _wheel.Elapsed)
             {
@@ -143,6 +172,10 @@ internal sealed class TimeDriver
 
             _wheel.Poll(nowMs, expired);
             _sleepUntilMs = long.MaxValue;
+        }
+        finally
+        {
+            _gate.Exit();
         }
 
         int fired = expired.Count;
