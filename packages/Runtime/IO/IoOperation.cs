@@ -204,7 +204,7 @@ public abstract class IoOperation<TResult> : IValueTaskSource<TResult>, ILeaf, I
     private void Finish(TResult? result, Exception? error)
     {
         _result = result;
-        if (!_wait.TryComplete(this, error))
+        if (!_wait.TryComplete(error))
         {
             _result = default;
         }
@@ -221,7 +221,7 @@ public abstract class IoOperation<TResult> : IValueTaskSource<TResult>, ILeaf, I
         _cancelError = error;
         if (io.TryDisarm(this))
         {
-            return _wait.TryComplete(this, error);
+            return _wait.TryComplete(error);
         }
 
         // Running on a waker (or yielding): it sees the request before it re-arms.

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks.Sources;
 using Spindle.Diagnostics;
@@ -18,9 +19,16 @@ namespace Spindle.Internal;
 /// some queue removes itself from it when its TryCancelWait wins.
 /// </para>
 /// <para>
-/// The awaiting task learns about the leaf in <see cref="OnCompleted"/> and forgets it on
-/// completion; if completion raced ahead of the registration, OnCompleted removes it again before
-/// returning (the task cannot resume before that: it resumes in a later poll).
+/// The awaiting task learns about the leaf in <see cref="OnCompleted"/> and forgets it in
+/// <see cref="GetResult"/>, on its own thread when it resumes, so a completer never touches the
+/// task's registrations. Between completion and resumption an abort or timeout may still find the
+/// leaf registered; its TryCancelWait then finds nothing to claim.
+/// </para>
+/// <para>
+/// Completion is decided either here (<see cref="TryComplete"/>: the CAS on the state) or by the leaf
+/// itself (<see cref="CompleteClaimed"/>: a leaf whose completers, cancellation included, all race on
+/// a claim of the leaf's own, such as a waiting bit cleared by CAS or a waiter unlinked under a lock,
+/// so the winner needs no second atomic step here).
 /// </para>
 /// <para>Mutable struct: fields holding it are never <c>readonly</c>.</para>
 /// </remarks>
@@ -82,8 +90,12 @@ internal struct LeafWait
         }
     }
 
-    /// <summary>Completes the wait (null: success). False if another completer won.</summary>
-    public bool TryComplete(ILeaf owner, Exception? error)
+    /// <summary>
+    /// Completes the wait (null: success). False if another completer won. <paramref name="flag"/> is
+    /// returned by <see cref="GetResult"/> of a successful wait: one bit a leaf can pass from its
+    /// completer to its waiter without a field of its own.
+    /// </summary>
+    public bool TryComplete(Exception? error, bool flag = false)
     {
         // The single CAS that fire, cancel, abort and timeout race on.
         if (Interlocked.CompareExchange(ref _state, Done, Waiting) != Waiting)
@@ -91,18 +103,33 @@ internal struct LeafWait
             return false;
         }
 
-        // A fast-slot registration stays until the task resumes (GetResult): only its thread clears it.
-        Volatile.Read(ref _task)?.RemoveScopedLeaf(owner);
+        Signal(error, flag);
+        return true;
+    }
+
+    /// <summary>
+    /// Completes a wait that the caller already won through the leaf's own claim (see the remarks): every
+    /// other completer of this leaf, cancellation included, lost that claim, so no CAS is needed here.
+    /// <paramref name="flag"/> as in <see cref="TryComplete"/>.
+    /// </summary>
+    public void CompleteClaimed(Exception? error, bool flag = false)
+    {
+        Debug.Assert(Volatile.Read(ref _state) == Waiting, "a claimed wait must be waiting");
+        // Ordered before the completion below, which publishes it to the resumed waiter.
+        _state = Done;
+        Signal(error, flag);
+    }
+
+    private void Signal(Exception? error, bool flag)
+    {
         if (error is null)
         {
-            _core.SetResult(true);
+            _core.SetResult(flag);
         }
         else
         {
             _core.SetException(error);
         }
-
-        return true;
     }
 
     public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
@@ -123,27 +150,10 @@ internal struct LeafWait
         }
 
         _core.OnCompleted(continuation, state, token, flags, task);
-        if (task is null)
-        {
-            return;
-        }
-
-        if (Volatile.Read(ref _state) != Waiting)
-        {
-            // Completed before (or while) it was registered: its completer may have found nothing to remove.
-            if (fast)
-            {
-                task.ClearFastLeaf(owner);
-            }
-            else
-            {
-                task.RemoveWaitingLeaf(owner);
-            }
-        }
-        else if (fast)
+        if (fast && Volatile.Read(ref _state) == Waiting)
         {
             // After the CAS in OnCompleted (a full fence): pairs with Abort, which sets its flag and then reads the slot.
-            task.CancelIfAbortRequested(owner);
+            task!.CancelIfAbortRequested(owner);
         }
     }
 
@@ -151,11 +161,12 @@ internal struct LeafWait
     /// Ends the wait: throws its error if it failed, and returns the leaf to Idle either way. Runs on the
     /// awaiting task's thread, which also ends the leaf's fast-slot registration here.
     /// </summary>
-    public void GetResult(ILeaf owner, short token)
+    /// <returns>The flag its completer passed to <see cref="TryComplete"/>.</returns>
+    public bool GetResult(ILeaf owner, short token)
     {
         try
         {
-            _core.GetResult(token);
+            return _core.GetResult(token);
         }
         finally
         {
@@ -163,7 +174,7 @@ internal struct LeafWait
             // so a pooled leaf is never reused while a stale callback could still reach it.
             _registration.Dispose();
             _registration = default;
-            _task?.ClearFastLeaf(owner);
+            _task?.ForgetLeaf(owner);
             _task = null;
             Volatile.Write(ref _state, Idle);
         }

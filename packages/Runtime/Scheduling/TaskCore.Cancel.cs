@@ -17,7 +17,7 @@ internal abstract partial class TaskCore
     /// </summary>
     /// <remarks>
     /// A <see cref="LeafWait"/> leaf is put here and taken out by the task's own thread with plain
-    /// stores (<see cref="TryAddFastLeaf"/> in OnCompleted, <see cref="ClearFastLeaf"/> when the task
+    /// stores (<see cref="TryAddFastLeaf"/> in OnCompleted, <see cref="ForgetLeaf"/> when the task
     /// resumes and takes the result); its completer leaves it in place, so between completion and
     /// resumption the slot names a finished leaf, whose TryCancelWaitOf then refuses. A join
     /// (<see cref="TaskCell{T}"/>) registers with <see cref="AddWaitingLeaf"/> and its completer
@@ -149,31 +149,23 @@ internal abstract partial class TaskCore
         return true;
     }
 
-    /// <summary>Ends the fast-slot registration of <paramref name="leaf"/>, if it has it; only on the task's own thread.</summary>
-    public void ClearFastLeaf(ILeaf leaf)
+    /// <summary>
+    /// Ends the registration of <paramref name="leaf"/>, whose wait has ended, wherever it is (fast slot
+    /// or the locked ones); only on the task's own thread, which is the only writer of a leaf into the fast slot.
+    /// </summary>
+    public void ForgetLeaf(ILeaf leaf)
     {
         if (ReferenceEquals(_fastLeaf, leaf))
         {
             Volatile.Write(ref _fastLeaf, null);
-        }
-    }
-
-    /// <summary>Ends <paramref name="leaf"/>'s wait if abort was requested before its registration was visible.</summary>
-    public void CancelIfAbortRequested(ILeaf leaf) => CancelIfAlreadyRequested(leaf, scope: null);
-
-    /// <summary>
-    /// Takes a completed leaf out of the locked registrations; a leaf in the fast slot stays there
-    /// until its task resumes (<see cref="ClearFastLeaf"/>).
-    /// </summary>
-    public void RemoveScopedLeaf(ILeaf leaf)
-    {
-        if (ReferenceEquals(Volatile.Read(ref _fastLeaf), leaf))
-        {
             return;
         }
 
         RemoveLockedLeaf(leaf);
     }
+
+    /// <summary>Ends <paramref name="leaf"/>'s wait if abort was requested before its registration was visible.</summary>
+    public void CancelIfAbortRequested(ILeaf leaf) => CancelIfAlreadyRequested(leaf, scope: null);
 
     /// <summary>Abort or a timeout may have fired between the leaf's check and its registration.</summary>
     private void CancelIfAlreadyRequested(ILeaf leaf, TimeoutScope? scope)

@@ -57,7 +57,7 @@ public sealed class SignalListener : IDisposable, IValueTaskSource<bool>, ILeaf
             _pending++;
         }
 
-        _wait.TryComplete(this, null);
+        _wait.TryComplete(null);
     }
 
     /// <summary>Waits for the next delivery of the signal.</summary>
@@ -110,7 +110,7 @@ public sealed class SignalListener : IDisposable, IValueTaskSource<bool>, ILeaf
         }
 
         _registration.Dispose();
-        _wait.TryComplete(this, null);
+        _wait.TryComplete(null);
     }
 
     ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _wait.GetStatus(token);
@@ -127,7 +127,7 @@ public sealed class SignalListener : IDisposable, IValueTaskSource<bool>, ILeaf
         }
     }
 
-    bool ILeaf.TryCancelWait(Exception error) => _wait.TryComplete(this, error);
+    bool ILeaf.TryCancelWait(Exception error) => _wait.TryComplete(error);
 
     LeafInfo ILeaf.Describe() => _wait.Describe("signal", Signal.ToString());
 }

@@ -43,8 +43,7 @@ internal abstract class ChannelCursor<TResult> : WaitNode, ILeaf, IValueTaskSour
     public void Complete()
     {
         Debug.Assert(!IsQueued, "a queued receiver was completed");
-        bool won = _wait.TryComplete(this, null);
-        Debug.Assert(won, "the unlinker of a receiver must be its only completer");
+        _wait.CompleteClaimed(null);
     }
 
     /// <summary>Completes every cursor of a chain drained from the channel's queue (linked through Next).</summary>
@@ -69,7 +68,7 @@ internal abstract class ChannelCursor<TResult> : WaitNode, ILeaf, IValueTaskSour
     /// <summary>Takes what the wake-up was for, under the channel's lock, before the wait goes idle.</summary>
     protected abstract TResult TakeAfterWake();
 
-    public override bool TryCancelWait(Exception error) => RemoveFromChannel() && _wait.TryComplete(this, error);
+    public override bool TryCancelWait(Exception error) => RemoveFromChannel() && _wait.TryComplete(error);
 
     // A receiver may be awaited by one task after another: a stale abort of the earlier task must not end the later wait.
     bool ILeaf.TryCancelWaitOf(TaskCore task, Exception error) =>

@@ -176,11 +176,7 @@ internal sealed partial class MpscChannel<T> : ILeaf, IValueTaskSource<RecvResul
         }
     }
 
-    private void WakeReceiver()
-    {
-        bool won = _recvWait.TryComplete(this, null);
-        Debug.Assert(won, "the claimer of the receive wait must be its only completer");
-    }
+    private void WakeReceiver() => _recvWait.CompleteClaimed(null);
 
     private RecvResult<T> TakeOne()
     {
@@ -275,7 +271,7 @@ internal sealed partial class MpscChannel<T> : ILeaf, IValueTaskSource<RecvResul
         // Acquire: pairs with the exchange in BeginWait. A cancellation claims whatever is published;
         // the token's registration is disposed before the next wait begins, so it cannot be a later one.
         long state = Volatile.Read(ref _recvState);
-        return (state & WaitingBit) != 0 && TryClaim(state) && _recvWait.TryComplete(this, error);
+        return (state & WaitingBit) != 0 && TryClaim(state) && _recvWait.TryComplete(error);
     }
 
     LeafInfo ILeaf.Describe() => _recvWait.Describe("mpsc.recv", $"{Count} queued, {SenderCount} sender(s)");

@@ -24,13 +24,16 @@ namespace Spindle.Sync;
 /// that found nothing and cleared by exactly one claimer — Send, the sender's Dispose, Close, or
 /// cancellation — and only the claimer completes the embedded wait, so a late completer can never
 /// complete a later wait. The value field is written before the CAS that sets <c>ValueSent</c> and
-/// read after a read of the state that saw it.
+/// read after a read of the state that saw it. A Send that claims a waiting receive sets
+/// <c>ValueTaken</c> in that same CAS and hands the value to the receive, which then takes it without
+/// another atomic step; otherwise the receive (or Dispose) sets <c>ValueTaken</c> to take it.
 /// </para>
 /// <para>
 /// State arrows: empty → ValueSent (Send) | SenderDropped (sender disposed) | ReceiverClosed (Close,
-/// Dispose: a later Send fails); ValueSent → ValueTaken (receive, or Dispose dropping the value).
-/// A receive returns the value when ValueSent is set and ValueTaken is not; it returns without a value
-/// once any of the other final bits is set.
+/// Dispose: a later Send fails); ValueSent → ValueTaken (receive, or Dispose dropping the value);
+/// RecvWaiting → ValueSent | ValueTaken (Send handing the value to the waiting receive).
+/// A receive returns the value when ValueSent is set and ValueTaken is not, or when it was handed the
+/// value; it returns without a value once any of the other final bits is set.
 /// </para>
 /// <para>
 /// The sender's ClosedAsync is a pooled <see cref="SyncWaiter"/> published in <c>_closedWaiter</c>;
@@ -107,7 +110,7 @@ public sealed class OneshotReceiver<T> : IDisposable, IValueTaskSource<RecvResul
             if ((s & Final) != 0)
             {
                 // The sender acted between the check above and Begin: complete our own (unpublished) wait.
-                _wait.TryComplete(this, null);
+                CompleteWait(null);
                 break;
             }
 
@@ -210,13 +213,15 @@ public sealed class OneshotReceiver<T> : IDisposable, IValueTaskSource<RecvResul
         _value = value;
         while (true)
         {
-            // Publishes _value (written above) with ValueSent, and claims a pending receive.
-            int seen = Interlocked.CompareExchange(ref _state, (s | ValueSent) & ~RecvWaiting, s);
+            // Publishes _value (written above) with ValueSent, and claims a pending receive. A claimed receive
+            // gets the value handed over: ValueTaken is set in the same step, so a racing Dispose leaves it alone.
+            int next = (s & RecvWaiting) != 0 ? (s | ValueSent | ValueTaken) & ~RecvWaiting : s | ValueSent;
+            int seen = Interlocked.CompareExchange(ref _state, next, s);
             if (seen == s)
             {
                 if ((s & RecvWaiting) != 0)
                 {
-                    CompleteWait(null);
+                    CompleteWait(null, handedOff: true);
                 }
 
                 return true;
@@ -329,11 +334,8 @@ public sealed class OneshotReceiver<T> : IDisposable, IValueTaskSource<RecvResul
         return new RecvResult<T>(value);
     }
 
-    private void CompleteWait(Exception? error)
-    {
-        bool won = _wait.TryComplete(this, error);
-        Debug.Assert(won, "the claimer of the receive wait must be its only completer");
-    }
+    // handedOff: the wait's flag, telling the receive that the value is its own (see Send).
+    private void CompleteWait(Exception? error, bool handedOff = false) => _wait.CompleteClaimed(error, handedOff);
 
     ValueTaskSourceStatus IValueTaskSource<RecvResult<T>>.GetStatus(short token) => _wait.GetStatus(token);
 
@@ -343,7 +345,14 @@ public sealed class OneshotReceiver<T> : IDisposable, IValueTaskSource<RecvResul
     RecvResult<T> IValueTaskSource<RecvResult<T>>.GetResult(short token)
     {
         // Throws for a cancelled wait, which took nothing.
-        _wait.GetResult(this, token);
+        if (_wait.GetResult(this, token))
+        {
+            // Handed over by the Send that completed this wait, which already marked the value taken for it.
+            T value = _value!;
+            _value = default;
+            return new RecvResult<T>(value);
+        }
+
         return TakeValue();
     }
 

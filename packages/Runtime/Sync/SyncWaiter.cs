@@ -126,15 +126,14 @@ internal class SyncWaiter : WaitNode, ILeaf, IValueTaskSource<bool>, IValueTaskS
     {
         Debug.Assert(!IsQueued, "a queued waiter was completed");
         _result = result;
-        bool won = _wait.TryComplete(this, null);
-        Debug.Assert(won, "the unlinker of a waiter must be its only completer");
+        _wait.CompleteClaimed(null);
     }
 
     /// <summary>Ends the wait with <paramref name="error"/>; only for a waiter that is in no queue.</summary>
     public void Fail(Exception error)
     {
         Debug.Assert(!IsQueued, "a queued waiter was failed directly");
-        _wait.TryComplete(this, error);
+        _wait.TryComplete(error);
     }
 
     /// <summary>The primitive the waiter belongs to (null once returned to the pool).</summary>
@@ -164,7 +163,7 @@ internal class SyncWaiter : WaitNode, ILeaf, IValueTaskSource<bool>, IValueTaskS
             return false;
         }
 
-        return _wait.TryComplete(this, error);
+        return _wait.TryComplete(error);
     }
 
     bool ILeaf.TryCancelWaitOf(TaskCore task, Exception error) =>

@@ -117,7 +117,7 @@ public sealed class JoinSet<T> : IDisposable, IJoinSetMember, IValueTaskSource<J
         }
 
         // Outside the lock: completing the waiter dispatches its continuation.
-        _wait.TryComplete(this, null);
+        _wait.TryComplete(null);
     }
 
     /// <summary>
@@ -216,7 +216,7 @@ public sealed class JoinSet<T> : IDisposable, IJoinSetMember, IValueTaskSource<J
         }
     }
 
-    bool ILeaf.TryCancelWait(Exception error) => _wait.TryComplete(this, error);
+    bool ILeaf.TryCancelWait(Exception error) => _wait.TryComplete(error);
 
     LeafInfo ILeaf.Describe() => _wait.Describe("join set", $"{Count} task(s)");
 }

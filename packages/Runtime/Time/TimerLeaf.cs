@@ -85,7 +85,7 @@ internal abstract class TimerLeaf<TResult> : TimerEntry, IValueTaskSource<TResul
         if (!_runtime.Time.Register(this, DeadlineTicks, nowTicks))
         {
             // The deadline passed between the check above and the registration.
-            _wait.TryComplete(this, null);
+            _wait.TryComplete(null);
         }
 
         return WaitStart.Pending;
@@ -119,15 +119,15 @@ internal abstract class TimerLeaf<TResult> : TimerEntry, IValueTaskSource<TResul
         _runtime.Time.Cancel(this);
         if (_wait.IsWaiting && !_runtime.Time.Register(this, deadlineTicks, nowTicks))
         {
-            _wait.TryComplete(this, null);
+            _wait.TryComplete(null);
         }
     }
 
-    internal sealed override void Fire() => _wait.TryComplete(this, null);
+    internal sealed override void Fire() => _wait.TryComplete(null);
 
     public bool TryCancelWait(Exception error)
     {
-        if (!_wait.TryComplete(this, error))
+        if (!_wait.TryComplete(error))
         {
             return false;
         }

@@ -26,6 +26,62 @@ public sealed class OneshotTests
 
     [Theory]
     [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void ValueSentToAWaitingReceive_IsItsOwn_EvenIfTheReceiverIsDisposedAndTheTaskAbortedBeforeItResumes(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            var (tx, rx) = Oneshot.Create<string>();
+            var (neverTx, neverRx) = Oneshot.Create<int>();
+            var received = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            JoinHandle waiting = SpindleTask.Spawn(async () =>
+            {
+                RecvResult<string> result = await rx;
+                received.SetResult(result.HasValue ? result.Value : null);
+                await neverRx;
+            });
+            await Waiting.UntilParkedOnAsync(runtime, waiting.Id, "oneshot.recv");
+
+            // On the current-thread runtime the receiving task cannot resume before all three have happened.
+            Assert.True(tx.Send("handed"));
+            rx.Dispose();
+            waiting.Abort();
+
+            Assert.Equal("handed", await received.Task.WaitAsync(Rt.Bound));
+            await Assert.ThrowsAsync<TaskAbortedException>(async () => await waiting);
+            Assert.Equal(TryRecvStatus.Closed, rx.TryRecv(out _));
+            Assert.True(tx.IsClosed);
+            neverTx.Dispose();
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void FinishedReceiveInsideATimeoutScope_IsNoLongerListed_WhenTheTaskWaitsOnTheNextLeaf(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            var (tx, rx) = Oneshot.Create<int>();
+            var notify = new Notify();
+            // Inside a scope, waits are registered with the task under its lock rather than in its fast slot.
+            JoinHandle waiting = SpindleTask.Spawn(() => Time.TimeoutAsync(TimeSpan.FromHours(1), async _ =>
+            {
+                await rx;
+                await notify.NotifiedAsync();
+            }));
+            await Waiting.UntilParkedOnAsync(runtime, waiting.Id, "oneshot.recv");
+            Assert.True(tx.Send(1));
+
+            // Fails after the bound if the finished receive were still registered (the listing would name it).
+            await Waiting.UntilParkedOnAsync(runtime, waiting.Id, "notify");
+            notify.NotifyOne();
+            await waiting;
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
     public void SendBeforeRecv_ValueIsKept_ReceiverAwaitableDirectly(RuntimeFlavor flavor)
     {
         using Runtime runtime = Rt.Build(flavor);
