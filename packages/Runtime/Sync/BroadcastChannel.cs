@@ -49,6 +49,17 @@ namespace Spindle.Sync;
 /// One lock for everything (tokio uses a mutex for the tail and a lock per slot): receives are
 /// short copies, and a single lock keeps lag detection, counts and value release exact.
 /// </para>
+/// <para>
+/// Batches: a receive that takes a value from the ring also takes the values after it that are
+/// already there, up to <see cref="BroadcastCursor{T}.Batch.Capacity"/> in all, into its receiver's
+/// batch, releasing their slots as reads; the next receives return them without the lock. So a
+/// receiver that is behind takes the lock once per batch instead of once per value, and the sender
+/// and the other receivers seldom wait for it (one lock shared by a sender and four receivers on two
+/// cores spent about half its time contended). A batched value counts as read: it can no longer be
+/// overwritten before the receiver sees it, and it no longer counts in <see cref="Len"/>. Order, lag
+/// reports for what was not taken, close and cancellation are as without batches: a batch is always
+/// returned before anything later, and a cancelled receive takes nothing from it.
+/// </para>
 /// </remarks>
 internal sealed class BroadcastChannel<T>
 {
@@ -181,6 +192,7 @@ internal sealed class BroadcastChannel<T>
             }
 
             cursor.IsDisposed = true;
+            cursor.DropBatch();
             _receiverCount--;
             for (long p = Math.Max(cursor.Position, _tail - _slots.Length); p < _tail; p++)
             {
@@ -202,10 +214,16 @@ internal sealed class BroadcastChannel<T>
     {
         TaskCore.Current?.ThrowIfCancelled();
         cancellationToken.ThrowIfCancellationRequested();
+        // A batched value needs no lock (a disposed receiver has no batch left, and throws below).
+        if (cursor.ReadyBatch is { } batch && Coop.TryConsume())
+        {
+            return new ValueTask<BroadcastResult<T>>(BroadcastResult<T>.FromValue(batch.Take()));
+        }
+
         lock (_lock)
         {
             EnsureUsableLocked(cursor, "BroadcastReceiver.RecvAsync");
-            if (cursor.Position == _tail && !_closed)
+            if (cursor.Position == _tail && cursor.BatchedCount == 0 && !_closed)
             {
                 short token = cursor.BeginLocked(file, line, member);
                 _waiters.EnqueueLocked(cursor);
@@ -232,6 +250,11 @@ internal sealed class BroadcastChannel<T>
 
     public BroadcastResult<T> TryRecv(BroadcastCursor<T> cursor)
     {
+        if (cursor.TryTakeBatched(out T batched))
+        {
+            return BroadcastResult<T>.FromValue(batched);
+        }
+
         lock (_lock)
         {
             EnsureUsableLocked(cursor, "BroadcastReceiver.TryRecv");
@@ -255,7 +278,7 @@ internal sealed class BroadcastChannel<T>
     {
         lock (_lock)
         {
-            return _tail - cursor.Position;
+            return _tail - cursor.Position + cursor.BatchedCount;
         }
     }
 
@@ -271,7 +294,7 @@ internal sealed class BroadcastChannel<T>
     /// <summary>For listings: racy reads, never blocks.</summary>
     public string DescribeCursor(BroadcastCursor<T> cursor) =>
         // Racy snapshot: _tail is written with Volatile.Write in Send.
-        $"{Volatile.Read(ref _tail) - cursor.Position} unread, {ReceiverCount} receivers, capacity {_slots.Length}";
+        $"{Volatile.Read(ref _tail) - cursor.Position + cursor.BatchedCount} unread, {ReceiverCount} receivers, capacity {_slots.Length}";
 
     private static void EnsureUsableLocked(BroadcastCursor<T> cursor, string operation)
     {
@@ -284,6 +307,11 @@ internal sealed class BroadcastChannel<T>
 
     private BroadcastResult<T> TakeLocked(BroadcastCursor<T> cursor)
     {
+        if (cursor.TryTakeBatched(out T batched))
+        {
+            return BroadcastResult<T>.FromValue(batched);
+        }
+
         long next = cursor.Position;
         if (next == _tail)
         {
@@ -300,7 +328,23 @@ internal sealed class BroadcastChannel<T>
         ref Slot slot = ref _slots[(int)(next & _mask)];
         T value = slot.Value;
         ReleaseSlotLocked(ref slot);
-        cursor.Position = next + 1;
+        next++;
+        // The values already sent after it go into the batch (see the remarks).
+        int more = (int)Math.Min(_tail - next, BroadcastCursor<T>.Batch.Capacity - 1);
+        if (more > 0)
+        {
+            BroadcastCursor<T>.Batch batch = cursor.EmptyBatch();
+            for (int i = 0; i < more; i++, next++)
+            {
+                ref Slot taken = ref _slots[(int)(next & _mask)];
+                batch.Items[i] = taken.Value;
+                ReleaseSlotLocked(ref taken);
+            }
+
+            batch.Count = more;
+        }
+
+        cursor.Position = next;
         return BroadcastResult<T>.FromValue(value);
     }
 

@@ -18,8 +18,15 @@ namespace Spindle.Sync;
 /// <para>
 /// <b>Thread safety:</b> one consumer at a time: one pending <see cref="RecvAsync"/>, and no
 /// <see cref="TryRecv"/> while it is pending (both throw <see cref="InvalidOperationException"/>).
+/// Receives from two threads at once are not supported: a receiver that is behind takes the values
+/// already sent in batches (up to 32 at a time) and returns them from later receives without a lock.
 /// <see cref="Resubscribe"/>, <see cref="Len"/> and <see cref="Dispose"/> are safe from any thread.
 /// Give each consumer its own receiver.
+/// </para>
+/// <para>
+/// A value this receiver has taken into its batch counts as read: it is no longer counted by the
+/// sender's <see cref="BroadcastSender{T}.Len"/> and can no longer be overwritten before this receiver
+/// returns it, so a lag report counts only the values it did not take in time.
 /// </para>
 /// </remarks>
 public sealed class BroadcastReceiver<T> : IDisposable

@@ -27,7 +27,8 @@ public sealed class BroadcastSender<T> : IDisposable
 
     /// <summary>
     /// Gets the number of values still queued: sent and not yet read by every receiver that existed
-    /// when they were sent, and not yet overwritten (tokio's <c>Sender::len</c>).
+    /// when they were sent, and not yet overwritten (tokio's <c>Sender::len</c>). A value a receiver
+    /// has taken into its batch of upcoming values counts as read by it (see <see cref="BroadcastReceiver{T}"/>).
     /// </summary>
     public int Len => _channel.Len;
 

@@ -78,10 +78,7 @@ public sealed class BroadcastTests
             var (tx, rx) = Broadcast.Create<int>(4);
             using BroadcastSender<int> sender = tx;
             using BroadcastReceiver<int> receiver = rx;
-            for (int i = 0; i < 10; i++)
-            {
-                tx.Send(i);
-            }
+            SendRange(tx, 0, 10);
 
             Assert.Equal(10, rx.Len);
             BroadcastResult<int> lag = await rx.RecvAsync();
@@ -107,10 +104,7 @@ public sealed class BroadcastTests
     public void TryRecv_Overrun_ReportsLaggedOnceThenValues()
     {
         var (tx, rx) = Broadcast.Create<int>(2);
-        for (int i = 0; i < 5; i++)
-        {
-            tx.Send(i);
-        }
+        SendRange(tx, 0, 5);
 
         Assert.False(rx.TryRecv(out BroadcastResult<int> lag));
         Assert.Equal(BroadcastStatus.Lagged, lag.Status);
@@ -219,6 +213,112 @@ public sealed class BroadcastTests
         fast.Dispose();
         tx.Dispose();
     }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void ReceiverFarBehind_GetsEveryValueInOrder_LenCountingDownAcrossBatches(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            var (tx, rx) = Broadcast.Create<int>(128);
+            using BroadcastSender<int> sender = tx;
+            using BroadcastReceiver<int> receiver = rx;
+            SendRange(tx, 0, 100);
+
+            // Receives and TryRecv alternate, across several batches and the ring behind them.
+            for (int i = 0; i < 100; i++)
+            {
+                Assert.Equal(100 - i, receiver.Len);
+                if (i % 3 == 0)
+                {
+                    Assert.True(receiver.TryRecv(out BroadcastResult<int> tried));
+                    Assert.Equal(i, tried.Value);
+                }
+                else
+                {
+                    Assert.Equal(i, (await receiver.RecvAsync()).Value);
+                }
+            }
+
+            Assert.Equal(0, receiver.Len);
+            Assert.False(receiver.TryRecv(out BroadcastResult<int> empty));
+            Assert.Equal(BroadcastStatus.Empty, empty.Status);
+            tx.Send(100);
+            Assert.Equal(100, (await receiver.RecvAsync()).Value);
+        });
+    }
+
+    [Fact]
+    public void ValuesAlreadyTaken_AreNotLostToAnOverrun_LagCountsOnlyTheOthers()
+    {
+        var (tx, rx) = Broadcast.Create<int>(8);
+        SendRange(tx, 0, 8);
+
+        // Taking 0 takes 1..7 with it: they count as read.
+        Assert.True(rx.TryRecv(out BroadcastResult<int> first));
+        Assert.Equal(0, first.Value);
+        Assert.Equal(0, tx.Len);
+        Assert.Equal(7, rx.Len);
+
+        // 8..23 overwrite the ring twice over: 8..15 are lost, 16..23 remain.
+        SendRange(tx, 8, 24);
+
+        for (int i = 1; i < 8; i++)
+        {
+            Assert.True(rx.TryRecv(out BroadcastResult<int> taken));
+            Assert.Equal(i, taken.Value);
+        }
+
+        Assert.False(rx.TryRecv(out BroadcastResult<int> lag));
+        Assert.Equal(BroadcastStatus.Lagged, lag.Status);
+        Assert.Equal(8, lag.LaggedBy);
+        for (int i = 16; i < 24; i++)
+        {
+            Assert.True(rx.TryRecv(out BroadcastResult<int> value));
+            Assert.Equal(i, value.Value);
+        }
+
+        rx.Dispose();
+        tx.Dispose();
+    }
+
+    [Fact]
+    public void ReceiverDisposed_WithValuesTakenAhead_DropsThem_AndLaterReceivesThrow()
+    {
+        var (tx, behind) = Broadcast.Create<object>(8);
+        BroadcastReceiver<object> other = tx.Subscribe();
+        WeakReference[] sent = [SendFresh(tx), SendFresh(tx), SendFresh(tx)];
+        TakeOne(behind);
+        Assert.Equal(2, behind.Len);
+        Drain(other);
+        Assert.Equal(0, tx.Len);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Assert.True(sent[2].IsAlive, "the receiver has still to return the values it took ahead");
+
+        behind.Dispose();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Assert.All(sent, value => Assert.False(value.IsAlive, "a disposed receiver must not keep the values it took ahead"));
+        Assert.Throws<ObjectDisposedException>(() => behind.TryRecv(out _));
+        Assert.Throws<ObjectDisposedException>(() => { _ = behind.RecvAsync().AsTask(); });
+        Assert.Equal(1, tx.ReceiverCount);
+        other.Dispose();
+        tx.Dispose();
+    }
+
+    /// <summary>Sends <paramref name="from"/> up to (not including) <paramref name="to"/>, in order.</summary>
+    private static void SendRange(BroadcastSender<int> tx, int from, int to)
+    {
+        for (int i = from; i < to; i++)
+        {
+            tx.Send(i);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void TakeOne(BroadcastReceiver<object> rx) => Assert.True(rx.TryRecv(out _));
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static WeakReference SendFresh(BroadcastSender<object> tx)
@@ -393,10 +493,7 @@ public sealed class BroadcastTests
         {
             var (tx, rx) = Broadcast.Create<int>(1024);
             using BroadcastReceiver<int> receiver = rx;
-            for (int i = 0; i < 1000; i++)
-            {
-                tx.Send(i);
-            }
+            SendRange(tx, 0, 1000);
 
             int iterations = 0;
             int seenByOther = -1;
