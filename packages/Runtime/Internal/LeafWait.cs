@@ -15,7 +15,7 @@ namespace Spindle.Internal;
 /// <remarks>
 /// <para>
 /// State: Idle → Waiting (<see cref="Begin"/>) → Done (<see cref="TryComplete"/>: exactly one of the
-/// racing completers wins the CAS) → Idle (<see cref="GetResult"/>). A leaf that keeps its place in
+/// racing completers wins the CAS; or <see cref="CompleteClaimed"/>, see below) → Idle (<see cref="GetResult"/>). A leaf that keeps its place in
 /// some queue removes itself from it when its TryCancelWait wins.
 /// </para>
 /// <para>
