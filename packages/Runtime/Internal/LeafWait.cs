@@ -161,7 +161,7 @@ internal struct LeafWait
     /// Ends the wait: throws its error if it failed, and returns the leaf to Idle either way. Runs on the
     /// awaiting task's thread, which also ends the leaf's fast-slot registration here.
     /// </summary>
-    /// <returns>The flag its completer passed to <see cref="TryComplete"/>.</returns>
+    /// <returns>The flag its completer passed to <see cref="TryComplete"/> or <see cref="CompleteClaimed"/>.</returns>
     public bool GetResult(ILeaf owner, short token)
     {
         try

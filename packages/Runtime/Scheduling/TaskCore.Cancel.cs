@@ -285,7 +285,7 @@ internal abstract partial class TaskCore
             ExitLock();
         }
 
-        // Outside the lock: cancelling completes the leaf, which re-enters RemoveWaitingLeaf.
+        // Outside the lock: cancelling a join completes it, and its completer re-enters RemoveWaitingLeaf.
         fast?.TryCancelWaitOf(this, error);
         single?.TryCancelWaitOf(this, error);
         if (victims is not null)

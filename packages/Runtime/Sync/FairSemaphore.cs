@@ -194,6 +194,20 @@ internal sealed class FairSemaphore : IWaitOwner
         {
             waiter.Complete(acquired);
         }
+        else
+        {
+            // The waiter was registered with the task before it joined the queue (at the forced yield): an
+            // abort or expiring timeout between the check above and the enqueue found it in no queue and
+            // could not end it. Now that it is queued (or already granted), end it here if so.
+            try
+            {
+                TaskCore.Current?.ThrowIfCancelled();
+            }
+            catch (OperationCanceledException error)
+            {
+                waiter.TryCancelWait(error);
+            }
+        }
 
         SyncWaiter.CompleteChain(ready, true);
     }

@@ -226,7 +226,7 @@ public sealed class OnceCell<T> : IWaitOwner
         // A waiter completes with true when the value is published, false when the turn is handed to it.
         if (waiter is not null && await new ValueTask<bool>(waiter, token).ConfigureAwait(true))
         {
-            // The publisher wrote _value before it completed this waiter (under the lock, then the completion CAS).
+            // The publisher wrote _value before it completed this waiter (under the lock, then the completion exchange).
             return _value!;
         }
 
