@@ -468,6 +468,8 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
         Exception? cancelled = ExtrasIfCreated is { } extras ? Interlocked.Exchange(ref extras.JoinCancelError, null) : null;
         if (cancelled is not null)
         {
+            // The joining task may join this handle again: first let other scopes' late cancel calls pass.
+            TaskCore.Current?.HoldUntilScopeCancelsEnd();
             ExceptionDispatchInfo.Throw(cancelled);
         }
 

@@ -153,6 +153,13 @@ internal abstract partial class TaskCore
     /// Ends the registration of <paramref name="leaf"/>, whose wait has ended, wherever it is (fast slot
     /// or the locked ones); only on the task's own thread, which is the only writer of a leaf into the fast slot.
     /// </summary>
+    /// <remarks>
+    /// A registration made inside a timeout scope may have been found by an expired scope that has not
+    /// yet made its cancel call (it looks under the lock and calls outside it). Left alone, the task
+    /// could start its next wait on the same leaf (or on the same pooled waiter) outside that scope and
+    /// that late call would end it with the scope's timeout. So the task does not go on until every
+    /// scope cancellation in flight has made its calls, which then find this wait finished.
+    /// </remarks>
     public void ForgetLeaf(ILeaf leaf)
     {
         if (ReferenceEquals(_fastLeaf, leaf))
@@ -161,7 +168,35 @@ internal abstract partial class TaskCore
             return;
         }
 
-        RemoveLockedLeaf(leaf);
+        if (RemoveLockedLeaf(leaf) is { } extras)
+        {
+            HoldUntilScopeCancelsEnd(extras);
+        }
+    }
+
+    /// <summary>
+    /// For a join ended by a cancellation (its registration removed by the canceller): the task may join the
+    /// same handle again, so it waits, as in <see cref="ForgetLeaf"/>, for scope cancellations in flight.
+    /// </summary>
+    internal void HoldUntilScopeCancelsEnd()
+    {
+        if (Volatile.Read(ref _extras) is { } extras && Volatile.Read(ref extras.ScopeCancelsInFlight) > 0)
+        {
+            HoldUntilScopeCancelsEnd(extras);
+        }
+    }
+
+    private static void HoldUntilScopeCancelsEnd(TaskExtras extras)
+    {
+        // Rare: a scope expired while this wait finished. Its calls are a few list edits and wake-ups.
+        Interlocked.Increment(ref extras.ResumesHeld);
+        SpinWait spin = default;
+        while (Volatile.Read(ref extras.ScopeCancelsInFlight) > 0)
+        {
+            spin.SpinOnce();
+        }
+
+        Interlocked.Decrement(ref extras.ResumesHeld);
     }
 
     /// <summary>Ends <paramref name="leaf"/>'s wait if abort was requested before its registration was visible.</summary>
@@ -188,21 +223,27 @@ internal abstract partial class TaskCore
             return;
         }
 
-        RemoveLockedLeaf(leaf);
+        _ = RemoveLockedLeaf(leaf);
     }
 
-    private void RemoveLockedLeaf(ILeaf leaf)
+    /// <summary>
+    /// Removes <paramref name="leaf"/>'s locked registration. Returns the extras if that registration lay in
+    /// a timeout scope and some scope cancellation was in flight when it was removed (see <see cref="ForgetLeaf"/>).
+    /// </summary>
+    private TaskExtras? RemoveLockedLeaf(ILeaf leaf)
     {
         // A leaf outside the fast slot was registered through the extras, which then exist.
         TaskExtras? extras = Volatile.Read(ref _extras);
         if (extras is null)
         {
-            return;
+            return null;
         }
 
+        TimeoutScope? removedScope = null;
         EnterLock();
         if (ReferenceEquals(extras.Leaf, leaf))
         {
+            removedScope = extras.LeafScope;
             extras.Leaf = null;
             extras.LeafScope = null;
             if (extras.MoreLeaves is { Count: > 0 } more)
@@ -218,13 +259,17 @@ internal abstract partial class TaskCore
             {
                 if (ReferenceEquals(more[i].Leaf, leaf))
                 {
+                    removedScope = more[i].Scope;
                     more.RemoveAt(i);
                     break;
                 }
             }
         }
 
+        // Read under the lock: a scope that found this registration counted itself before the removal.
+        bool inFlight = removedScope is not null && Volatile.Read(ref extras.ScopeCancelsInFlight) > 0;
         ExitLock();
+        return inFlight ? extras : null;
     }
 
     /// <summary>
@@ -255,7 +300,13 @@ internal abstract partial class TaskCore
     }
 
     /// <summary>Ends waits registered inside <paramref name="scope"/> (or all waits when null).</summary>
-    internal void CancelLeaves(TimeoutScope? scope, Exception error)
+    internal void CancelLeaves(TimeoutScope? scope, Exception error) => CancelSnapshot(SnapshotLeaves(scope), error);
+
+    /// <summary>
+    /// Finds the waits <see cref="CancelLeaves"/> ends, under the lock. A scope's snapshot that found any
+    /// counts itself in flight until <see cref="CancelSnapshot"/> has made its calls (see <see cref="ForgetLeaf"/>).
+    /// </summary>
+    internal LeafSnapshot SnapshotLeaves(TimeoutScope? scope)
     {
         List<ILeaf>? victims = null;
         ILeaf? single = null;
@@ -263,6 +314,7 @@ internal abstract partial class TaskCore
         ILeaf? fast = scope is null ? Volatile.Read(ref _fastLeaf) : null;
         // The extras exist before any leaf is registered in them (AddWaitingLeaf creates them first).
         TaskExtras? extras = Volatile.Read(ref _extras);
+        TaskExtras? counted = null;
         if (extras is not null)
         {
             EnterLock();
@@ -282,20 +334,46 @@ internal abstract partial class TaskCore
                 }
             }
 
+            // Abort needs no count: it is final, so a late abort call is right for any later wait too.
+            if (scope is not null && (single is not null || victims is not null))
+            {
+                Interlocked.Increment(ref extras.ScopeCancelsInFlight);
+                counted = extras;
+            }
+
             ExitLock();
         }
 
-        // Outside the lock: cancelling a join completes it, and its completer re-enters RemoveWaitingLeaf.
-        fast?.TryCancelWaitOf(this, error);
-        single?.TryCancelWaitOf(this, error);
-        if (victims is not null)
+        return new LeafSnapshot(fast, single, victims, counted);
+    }
+
+    /// <summary>Ends the waits of <paramref name="snapshot"/> with <paramref name="error"/>, outside the lock.</summary>
+    internal void CancelSnapshot(in LeafSnapshot snapshot, Exception error)
+    {
+        try
         {
-            foreach (ILeaf leaf in victims)
+            // Outside the lock: cancelling a join completes it, and its completer re-enters RemoveWaitingLeaf.
+            snapshot.Fast?.TryCancelWaitOf(this, error);
+            snapshot.Single?.TryCancelWaitOf(this, error);
+            if (snapshot.More is not null)
             {
-                leaf.TryCancelWaitOf(this, error);
+                foreach (ILeaf leaf in snapshot.More)
+                {
+                    leaf.TryCancelWaitOf(this, error);
+                }
+            }
+        }
+        finally
+        {
+            if (snapshot.Counted is not null)
+            {
+                Interlocked.Decrement(ref snapshot.Counted.ScopeCancelsInFlight);
             }
         }
     }
+
+    /// <summary>What <see cref="SnapshotLeaves"/> found; <see cref="Counted"/> is set when it counts as a scope cancellation in flight.</summary>
+    internal readonly record struct LeafSnapshot(ILeaf? Fast, ILeaf? Single, List<ILeaf>? More, TaskExtras? Counted);
 
     internal OperationCanceledException AbortedException() =>
         new($"Task #{Id}{(Name is null ? "" : $" \"{Name}\"")} was aborted.", (Volatile.Read(ref _extras) is { } extras ? Volatile.Read(ref extras.Cts) : null)?.Token ?? new CancellationToken(canceled: true));

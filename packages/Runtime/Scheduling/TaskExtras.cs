@@ -38,6 +38,15 @@ internal sealed class TaskExtras
     /// <summary>Further leaves beyond <see cref="Leaf"/>.</summary>
     public List<(ILeaf Leaf, TimeoutScope? Scope)>? MoreLeaves;
 
+    /// <summary>
+    /// Expired timeout scopes cancelling leaves they found registered, between their look at the slots
+    /// (under the lock) and the end of their cancel calls (outside it). Interlocked.
+    /// </summary>
+    public int ScopeCancelsInFlight;
+
+    /// <summary>How many of the task's resumptions are held until <see cref="ScopeCancelsInFlight"/> drops to zero (listings and tests).</summary>
+    public int ResumesHeld;
+
     /// <summary>The failure of a faulted task.</summary>
     public ExceptionDispatchInfo? Error;
 
