@@ -30,9 +30,6 @@ internal sealed class RuntimeClock
         }
     }
 
-    /// <summary>Deadlines at least this far out may count from the coarse clock (see <see cref="DeadlineAfter"/>).</summary>
-    public static readonly TimeSpan CoarseThreshold = TimeSpan.FromSeconds(1);
-
     public bool IsPaused => _paused;
 
     // Volatile reads: a long read is atomic on every platform .NET runs on, and Interlocked.Read is a
@@ -43,29 +40,9 @@ internal sealed class RuntimeClock
     /// The deadline <paramref name="duration"/> from now, and the reading it counts from (for the
     /// caller's "already passed" check, so it need not read the clock again).
     /// </summary>
-    /// <remarks>
-    /// A duration of <see cref="CoarseThreshold"/> or more counts from the coarse clock plus its margin
-    /// (<see cref="Clock.CoarseSystemTicks"/>): never earlier than from a precise reading, at most the
-    /// margin (a kernel tick and 1 ms; 5 ms on a 250 Hz kernel) later, which is under 0.5% of the
-    /// duration, for a reading that costs a quarter as much. Shorter durations, and a paused clock,
-    /// count from the precise reading.
-    /// </remarks>
     public long DeadlineAfter(TimeSpan duration, out long nowTicks)
     {
-        if (_paused)
-        {
-            nowTicks = Volatile.Read(ref _pausedAt);
-        }
-        else if (duration.Ticks >= CoarseThreshold.Ticks && Clock.HasCoarse)
-        {
-            nowTicks = Clock.CoarseSystemTicks() + Volatile.Read(ref _offset);
-            return (Instant.FromTicks(nowTicks + Clock.CoarseMarginTicks) + duration).Ticks;
-        }
-        else
-        {
-            nowTicks = Clock.SystemTicks() + Volatile.Read(ref _offset);
-        }
-
+        nowTicks = NowTicks;
         return (Instant.FromTicks(nowTicks) + duration).Ticks;
     }
 

@@ -43,8 +43,7 @@ public sealed class Sleep
 
     /// <summary>Moves the deadline to <paramref name="duration"/> from now.</summary>
     /// <param name="duration">Time from now.</param>
-    /// <remarks><para><b>Precision:</b> as <c>Time.SleepAsync</c>: never early; a duration of a second or more
-    /// may end up to one kernel tick and 1 ms later than <paramref name="duration"/> from now.</para></remarks>
+    /// <remarks><para><b>Precision:</b> as <c>Time.SleepAsync</c>: never early.</para></remarks>
     public void Reset(TimeSpan duration) => _timer.Reset(duration);
 
     /// <summary>Waits until the deadline.</summary>

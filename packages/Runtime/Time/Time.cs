@@ -30,10 +30,8 @@ public static class Time
     /// <remarks>
     /// <para><b>Cancellation:</b> if the task is aborted, an enclosing <see cref="TimeoutAsync{T}(TimeSpan, Func{CancellationToken, Task{T}})"/>
     /// expires or the token fires, the await throws <see cref="OperationCanceledException"/> at once and the timer is removed.</para>
-    /// <para><b>Precision:</b> the wait never ends early; it ends at the first millisecond of the timer wheel at or
-    /// after the deadline. A duration of a second or more may count from the kernel's coarse clock (64-bit Linux),
-    /// which adds at most one kernel tick and 1 ms (5 ms on a 250 Hz kernel) for a clock reading a quarter as
-    /// expensive; shorter durations, and a paused clock, count from the precise clock.</para>
+    /// <para><b>Precision:</b> the wait never ends early: the deadline counts from a precise reading of the
+    /// monotonic clock, and the wait ends at the first millisecond of the timer wheel at or after it.</para>
     /// </remarks>
     /// <example><code>await Time.SleepAsync(TimeSpan.FromMilliseconds(50));</code></example>
     public static ValueTask SleepAsync(TimeSpan duration, CancellationToken cancellationToken = default,

@@ -4,38 +4,13 @@ using SpindleTests.Support;
 namespace SpindleTests.Timers;
 
 /// <summary>
-/// The system clock and its coarse sibling, and the deadlines counted from them on a running (not
-/// paused) clock. Every assertion brackets a reading between two others, so none depends on how long
-/// the test thread runs or sleeps.
+/// The system clock and the deadlines counted from it on a running (not paused) clock. Every
+/// assertion brackets a reading between two others, so none depends on how long the test thread
+/// runs or sleeps.
 /// </summary>
 public sealed class ClockTests
 {
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(10);
-
-    [Fact]
-    public void CoarseClock_IsThereOnLinux64()
-    {
-        // Every mainstream Linux kernel ticks at 100–1000 Hz, within the 10 ms the coarse clock is used for.
-        Assert.Equal(OperatingSystem.IsLinux() && Environment.Is64BitProcess, Clock.HasCoarse);
-        if (Clock.HasCoarse)
-        {
-            Assert.InRange(Clock.CoarseMarginTicks, TimeSpan.TicksPerMillisecond + 1, TimeSpan.FromMilliseconds(11).Ticks);
-        }
-    }
-
-    [Fact]
-    public void CoarseReading_IsNeverLaterThanPrecise_NorEarlierThanItsMargin()
-    {
-        for (int i = 0; i < 100_000; i++)
-        {
-            long before = Clock.SystemTicks();
-            long coarse = Clock.CoarseSystemTicks();
-            long after = Clock.SystemTicks();
-            Assert.True(coarse <= after, $"coarse reading {coarse} is later than the precise reading {after} taken after it");
-            long margin = Clock.HasCoarse ? Clock.CoarseMarginTicks : 0;
-            Assert.True(coarse >= before - margin, $"coarse reading {coarse} is more than {margin} ticks before the precise reading {before} taken before it");
-        }
-    }
 
     [Fact]
     public void SystemTicks_RunWithTheStopwatch()
@@ -64,42 +39,24 @@ public sealed class ClockTests
 
     [Theory]
     [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
-    public void LongDeadlines_EndNoEarlier_AndAtMostTheMarginLater(RuntimeFlavor flavor)
+    public void Deadlines_CountFromThePreciseClock_ShortAndLong(RuntimeFlavor flavor)
     {
         using Runtime runtime = Rt.Build(flavor);
-        long margin = Clock.HasCoarse ? Clock.CoarseMarginTicks : 0;
         Rt.Run(runtime, () =>
         {
-            Instant before = Instant.Now;
-            Sleep sleep = Time.Sleep(Long);
-            Instant after = Instant.Now;
-            AssertWithin(sleep.Deadline, before + Long, after + Long + TimeSpan.FromTicks(margin));
+            foreach (TimeSpan duration in new[] { TimeSpan.FromMilliseconds(3), Long })
+            {
+                Instant before = Instant.Now;
+                Sleep sleep = Time.Sleep(duration);
+                Instant after = Instant.Now;
+                AssertWithin(sleep.Deadline, before + duration, after + duration);
 
-            before = Instant.Now;
-            sleep.Reset(Long);
-            after = Instant.Now;
-            AssertWithin(sleep.Deadline, before + Long, after + Long + TimeSpan.FromTicks(margin));
-            return Task.CompletedTask;
-        });
-    }
+                before = Instant.Now;
+                sleep.Reset(duration);
+                after = Instant.Now;
+                AssertWithin(sleep.Deadline, before + duration, after + duration);
+            }
 
-    [Theory]
-    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
-    public void ShortDeadlines_CountFromThePreciseClock(RuntimeFlavor flavor)
-    {
-        using Runtime runtime = Rt.Build(flavor);
-        TimeSpan shortOne = RuntimeClock.CoarseThreshold - TimeSpan.FromTicks(1);
-        Rt.Run(runtime, () =>
-        {
-            Instant before = Instant.Now;
-            Sleep sleep = Time.Sleep(shortOne);
-            Instant after = Instant.Now;
-            AssertWithin(sleep.Deadline, before + shortOne, after + shortOne);
-
-            before = Instant.Now;
-            sleep.Reset(shortOne);
-            after = Instant.Now;
-            AssertWithin(sleep.Deadline, before + shortOne, after + shortOne);
             return Task.CompletedTask;
         });
     }

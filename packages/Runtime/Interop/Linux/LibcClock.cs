@@ -12,7 +12,6 @@ namespace Spindle.Interop.Linux;
 internal static unsafe partial class LibcClock
 {
     public const int CLOCK_MONOTONIC = 1;
-    public const int CLOCK_MONOTONIC_COARSE = 6;
 
     /// <summary>The 64-bit <c>struct timespec</c>.</summary>
     [StructLayout(LayoutKind.Sequential)]
@@ -25,7 +24,4 @@ internal static unsafe partial class LibcClock
     [LibraryImport("libc", EntryPoint = "clock_gettime")]
     [SuppressGCTransition]
     public static partial int ClockGetTime(int clockId, Timespec* time);
-
-    [LibraryImport("libc", EntryPoint = "clock_getres")]
-    public static partial int ClockGetRes(int clockId, Timespec* resolution);
 }
