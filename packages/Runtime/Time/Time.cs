@@ -102,7 +102,11 @@ public static class Time
     /// <para><b>Cancellation:</b> a timeout is a cancellation scope: work inside it is cancelled, not
     /// abandoned; its <c>finally</c> blocks run before this method throws. Tasks spawned inside are not
     /// covered (as in tokio).</para>
-    /// <para><b>Precision:</b> the deadline is counted as <see cref="SleepAsync"/> counts it.</para>
+    /// <para><b>Precision:</b> the deadline is counted as <see cref="SleepAsync"/> counts it, from this call.</para>
+    /// <para><b>An operation that does not wait:</b> the timer is set only when the operation first waits
+    /// (as tokio polls the operation before its timer), so one that finishes without waiting costs no timer
+    /// and returns its result even if the deadline passed while it ran; one whose deadline passed before it
+    /// first waited times out at that wait.</para>
     /// </remarks>
     /// <example><code>int n = await Time.TimeoutAsync(TimeSpan.FromSeconds(1), ct => ReadCountAsync(ct));</code></example>
     // Async lambdas convert to both Task and ValueTask delegates; prefer the Task form (their natural type).
@@ -147,12 +151,16 @@ public static class Time
         try
         {
             long deadline = runtime.Clock.DeadlineAfter(duration, out long now);
-            if (!runtime.Time.Register(scope, deadline, now))
+            ValueTask<T> pending = invoke(operation, scope.Token);
+            if (!pending.IsCompleted)
             {
-                scope.Fire();
+                // The timer goes into the wheel only when the operation waits, as tokio registers a timeout's
+                // timer at its first pending poll: one that finishes at once never touches the timer driver.
+                // The deadline still counts from the reading above, taken before the operation started.
+                scope.Arm(deadline, now);
             }
 
-            return await invoke(operation, scope.Token);
+            return await pending.ConfigureAwait(true);
         }
         catch (OperationCanceledException) when (scope.IsExpired && !(task?.IsAbortRequested ?? false))
         {

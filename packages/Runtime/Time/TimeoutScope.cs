@@ -21,6 +21,7 @@ internal sealed class TimeoutScope : TimerEntry, IDisposable
 
     private readonly CancellationTokenSource _cts = new();
     private volatile bool _expired;
+    private bool _armed;
 
     public TimeoutScope(RuntimeCore runtime, TaskCore? task, TimeoutScope? parent, TimeSpan duration)
     {
@@ -97,9 +98,26 @@ internal sealed class TimeoutScope : TimerEntry, IDisposable
         Task?.CancelLeaves(this, CreateException());
     }
 
+    /// <summary>
+    /// Puts the scope's timer into the wheel (or fires it now if its deadline has passed), once the
+    /// operation inside has gone pending; <paramref name="nowTicks"/> is the reading the deadline counts from.
+    /// </summary>
+    public void Arm(long deadlineTicks, long nowTicks)
+    {
+        _armed = true;
+        if (!Runtime.Time.Register(this, deadlineTicks, nowTicks))
+        {
+            Fire();
+        }
+    }
+
     public void Dispose()
     {
-        Runtime.Time.Cancel(this);
+        if (_armed)
+        {
+            Runtime.Time.Cancel(this);
+        }
+
         _cts.Dispose();
     }
 }

@@ -298,6 +298,115 @@ public sealed class TimeTests
 
     [Theory]
     [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Timeout_OperationThatFinishesAtOnce_NeverSetsATimer(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, paused: true);
+        int value = Rt.Run(runtime, async () =>
+        {
+            int sum = 0;
+            for (int i = 0; i < 3; i++)
+            {
+                sum += await Time.TimeoutAsync(TimeSpan.FromSeconds(1), ct =>
+                {
+                    // Not yet waiting: the scope's timer is not in the wheel.
+                    Assert.Equal(0, runtime.Core().Time.Count);
+                    return Task.FromResult(1);
+                });
+            }
+
+            Assert.Equal(0, runtime.Core().Time.Count);
+            return sum;
+        });
+        Assert.Equal(3, value);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Timeout_SetsItsTimerWhenTheOperationWaits_AndRemovesItAfter(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, paused: true);
+        var notify = new Notify();
+        int countWhileWaiting = Rt.Run(runtime, async () =>
+        {
+            Task<int> timed = Time.TimeoutAsync(TimeSpan.FromSeconds(1), async ct =>
+            {
+                await notify.NotifiedAsync();
+                return 5;
+            });
+            // The operation is waiting on the Notify, so its timer is in the wheel.
+            int count = runtime.Core().Time.Count;
+            notify.NotifyOne();
+            Assert.Equal(5, await timed);
+            Assert.Equal(0, runtime.Core().Time.Count);
+            return count;
+        });
+        Assert.Equal(1, countWhileWaiting);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Timeout_DeadlineCountsFromTheCall_NotFromWhenTheOperationFirstWaits(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, paused: true);
+        TimeSpan elapsed = Rt.Run(runtime, async () =>
+        {
+            Instant start = Instant.Now;
+            await Assert.ThrowsAsync<TimeoutException>(() => Time.TimeoutAsync(TimeSpan.FromSeconds(1), async ct =>
+            {
+                // 600 ms pass before the operation first waits (synchronously, so the timer is not set yet).
+                runtime.Core().Clock.Advance(600 * Ms);
+                await Time.SleepAsync(TimeSpan.FromHours(1));
+            }));
+            return Instant.Now - start;
+        });
+        Assert.Equal(TimeSpan.FromSeconds(1), elapsed);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Timeout_DeadlinePassedBeforeTheOperationWaits_TimesOutAtOnce(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, paused: true);
+        var notify = new Notify();
+        (TimeSpan Elapsed, bool FinallyRan) result = Rt.Run(runtime, async () =>
+        {
+            Instant start = Instant.Now;
+            bool finallyRan = false;
+            await Assert.ThrowsAsync<TimeoutException>(() => Time.TimeoutAsync(TimeSpan.FromSeconds(1), async ct =>
+            {
+                runtime.Core().Clock.Advance(TimeSpan.FromSeconds(2));
+                try
+                {
+                    await notify.NotifiedAsync();
+                }
+                finally
+                {
+                    finallyRan = true;
+                }
+            }));
+            return (Instant.Now - start, finallyRan);
+        });
+        Assert.Equal(TimeSpan.FromSeconds(2), result.Elapsed);
+        Assert.True(result.FinallyRan);
+        Assert.Equal(0, runtime.Core().Time.Count);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Timeout_OperationThatFinishesWithoutWaiting_ReturnsItsValue_EvenPastTheDeadline(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, paused: true);
+        int value = Rt.Run(runtime, () => Time.TimeoutAsync(TimeSpan.FromSeconds(1), ct =>
+        {
+            // As in tokio, where the operation is polled before the timer: a result that is ready wins.
+            runtime.Core().Clock.Advance(TimeSpan.FromSeconds(2));
+            return Task.FromResult(9);
+        }));
+        Assert.Equal(9, value);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
     public void Timeout_Nested_InnerExpiresFirst_OuterContinues(RuntimeFlavor flavor)
     {
         using Runtime runtime = Rt.Build(flavor, paused: true);
