@@ -50,12 +50,7 @@ public sealed class TimeTests
     public void AutoAdvance_LongSleep_CompletesAndClockMovesExactly(RuntimeFlavor flavor)
     {
         using Runtime runtime = Rt.Build(flavor, paused: true);
-        TimeSpan elapsed = Rt.Run(runtime, async () =>
-        {
-            Instant start = Instant.Now;
-            await Time.SleepAsync(TimeSpan.FromHours(5));
-            return Instant.Now - start;
-        });
+        TimeSpan elapsed = ElapsedOnClock(runtime, () => Time.SleepAsync(TimeSpan.FromHours(5)).AsTask());
         Assert.Equal(TimeSpan.FromHours(5), elapsed);
     }
 
@@ -348,19 +343,22 @@ public sealed class TimeTests
     public void Timeout_DeadlineCountsFromTheCall_NotFromWhenTheOperationFirstWaits(RuntimeFlavor flavor)
     {
         using Runtime runtime = Rt.Build(flavor, paused: true);
-        TimeSpan elapsed = Rt.Run(runtime, async () =>
+        TimeSpan elapsed = ElapsedOnClock(runtime, () => Assert.ThrowsAsync<TimeoutException>(() => Time.TimeoutAsync(TimeSpan.FromSeconds(1), async ct =>
         {
-            Instant start = Instant.Now;
-            await Assert.ThrowsAsync<TimeoutException>(() => Time.TimeoutAsync(TimeSpan.FromSeconds(1), async ct =>
-            {
-                // 600 ms pass before the operation first waits (synchronously, so the timer is not set yet).
-                runtime.Core().Clock.Advance(600 * Ms);
-                await Time.SleepAsync(TimeSpan.FromHours(1));
-            }));
-            return Instant.Now - start;
-        });
+            // 600 ms pass before the operation first waits (synchronously, so the timer is not set yet).
+            runtime.Core().Clock.Advance(600 * Ms);
+            await Time.SleepAsync(TimeSpan.FromHours(1));
+        })));
         Assert.Equal(TimeSpan.FromSeconds(1), elapsed);
     }
+
+    /// <summary>How far the runtime's (paused) clock moved while <paramref name="body"/> ran in <c>BlockOn</c>.</summary>
+    private static TimeSpan ElapsedOnClock(Runtime runtime, Func<Task> body) => Rt.Run(runtime, async () =>
+    {
+        Instant start = Instant.Now;
+        await body();
+        return Instant.Now - start;
+    });
 
     [Theory]
     [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
