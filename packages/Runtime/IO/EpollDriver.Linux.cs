@@ -28,10 +28,9 @@ internal sealed unsafe class EpollDriver : IoDriver
 
     private readonly int _epoll;
     private readonly int _eventFd;
-    // Pinned managed buffer: freed by the GC, so a Poll still running at Dispose cannot touch freed memory.
+    // Pinned managed buffer: freed by the GC, never while a poll that writes into it holds a reference.
     private readonly byte[] _eventBuffer;
     private readonly byte* _events;
-    private int _disposed;
 
     public EpollDriver()
     {
@@ -57,6 +56,23 @@ internal sealed unsafe class EpollDriver : IoDriver
     public override IoBackend Backend => IoBackend.Epoll;
 
     public override int Poll(int timeoutMs)
+    {
+        if (!TryEnterUse())
+        {
+            return 0;
+        }
+
+        try
+        {
+            return PollEntered(timeoutMs);
+        }
+        finally
+        {
+            ExitUse();
+        }
+    }
+
+    private int PollEntered(int timeoutMs)
     {
         int count = Libc.EpollWait(_epoll, _events, MaxEvents, timeoutMs);
         if (count < 0)
@@ -134,6 +150,24 @@ internal sealed unsafe class EpollDriver : IoDriver
 
     public override void Wake()
     {
+        if (!TryEnterUse())
+        {
+            // Disposed: nobody parks here any more, and the descriptor number may belong to another file now.
+            return;
+        }
+
+        try
+        {
+            WriteWake();
+        }
+        finally
+        {
+            ExitUse();
+        }
+    }
+
+    private void WriteWake()
+    {
         ulong one = 1;
         while (Libc.Write(_eventFd, &one, sizeof(ulong)) < 0)
         {
@@ -148,22 +182,48 @@ internal sealed unsafe class EpollDriver : IoDriver
 
             if (errno != Libc.EINTR)
             {
-                // Only after Dispose (EBADF): nobody is parked any more.
                 return;
             }
         }
     }
 
-    protected override void AddToBackend(ScheduledIo io) =>
-        Control(Libc.EPOLL_CTL_ADD, FdOf(io), Libc.EPOLLIN | Libc.EPOLLOUT | Libc.EPOLLPRI | Libc.EPOLLRDHUP | Libc.EPOLLET, io.Key, io.Description);
+    protected override void AddToBackend(ScheduledIo io)
+    {
+        if (!TryEnterUse())
+        {
+            throw new ObjectDisposedException(io.Description, $"Cannot register {io.Description}: the runtime's I/O driver was shut down.");
+        }
+
+        try
+        {
+            Control(Libc.EPOLL_CTL_ADD, FdOf(io), Libc.EPOLLIN | Libc.EPOLLOUT | Libc.EPOLLPRI | Libc.EPOLLRDHUP | Libc.EPOLLET, io.Key, io.Description);
+        }
+        finally
+        {
+            ExitUse();
+        }
+    }
 
     protected override void RemoveFromBackend(ScheduledIo io)
     {
-        if (System.Threading.Volatile.Read(ref _disposed) != 0)
+        if (!TryEnterUse())
         {
+            // Disposed: the epoll instance is gone, and every descriptor with it.
             return;
         }
 
+        try
+        {
+            RemoveEntered(io);
+        }
+        finally
+        {
+            ExitUse();
+        }
+    }
+
+    private void RemoveEntered(ScheduledIo io)
+    {
         SafeHandle handle = (SafeHandle?)io.Socket?.SafeHandle ?? io.Handle!;
         if (handle.IsClosed)
         {
@@ -208,16 +268,11 @@ internal sealed unsafe class EpollDriver : IoDriver
         return new IOException($"{call} failed while {doing}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}).", errno);
     }
 
-    protected override void Dispose(bool disposing)
+    protected override void ReleaseResources()
     {
-        if (System.Threading.Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
         Libc.Close(_eventFd);
         Libc.Close(_epoll);
     }
 
-    ~EpollDriver() => Dispose(false);
+    ~EpollDriver() => ReleaseFromFinalizer();
 }

@@ -27,6 +27,11 @@ internal abstract class IoDriver : IDisposable
     private int _tick;
     private volatile bool _shutdown;
 
+    // Uses of the OS resources (two per use) and, in bit 0, Dispose's mark.
+    private const int Released = 1;
+    private int _useState;
+    private int _released;
+
     /// <summary>Creates the backend <paramref name="backend"/> asks for.</summary>
     public static IoDriver Create(IoBackend backend)
     {
@@ -188,11 +193,67 @@ internal abstract class IoDriver : IDisposable
         }
     }
 
+    /// <summary>
+    /// Lets the backend's OS resources go (the epoll and eventfd descriptors, the wake sockets).
+    /// A thread still inside the driver (a worker that shutdown stopped waiting for, blocked in
+    /// <see cref="Poll"/>, or a late <see cref="Wake"/>) keeps them until it leaves: they are
+    /// released by whichever comes last, this call or that thread's exit. Closing them under it
+    /// would make it read a disposed socket (an unhandled exception on a worker thread) or use a
+    /// descriptor number the process may already have reused for another file.
+    /// </summary>
     public void Dispose()
     {
-        Dispose(true);
+        // A poll blocked in the kernel returns now, and with it the last use.
+        Wake();
+        int before = Interlocked.Or(ref _useState, Released);
+        if (before == 0)
+        {
+            ReleaseOnce();
+        }
+
         GC.SuppressFinalize(this);
     }
 
-    protected abstract void Dispose(bool disposing);
+    /// <summary>Threads inside the driver's OS resources (tests).</summary>
+    internal int ActiveUses => Volatile.Read(ref _useState) >> 1;
+
+    /// <summary>Whether the OS resources are gone (tests).</summary>
+    internal bool IsReleased => Volatile.Read(ref _released) != 0;
+
+    /// <summary>
+    /// Enters a use of the backend's OS resources; false once <see cref="Dispose"/> has begun (the
+    /// caller then does nothing). Every true is paired with one <see cref="ExitUse"/>.
+    /// </summary>
+    internal bool TryEnterUse()
+    {
+        if ((Interlocked.Add(ref _useState, 2) & Released) == 0)
+        {
+            return true;
+        }
+
+        ExitUse();
+        return false;
+    }
+
+    internal void ExitUse()
+    {
+        if (Interlocked.Add(ref _useState, -2) == Released)
+        {
+            ReleaseOnce();
+        }
+    }
+
+    /// <summary>From a finalizer: nobody can be inside an unreachable driver.</summary>
+    protected void ReleaseFromFinalizer() => ReleaseOnce();
+
+    private void ReleaseOnce()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0)
+        {
+            ReleaseResources();
+        }
+    }
+
+    /// <summary>Closes the backend's OS resources; called once, with no thread inside them.</summary>
+    protected abstract void ReleaseResources();
 }

@@ -43,7 +43,6 @@ internal sealed class PortableIoDriver : IoDriver
     private int _polling;
     private int _pollerThread;
     private int _wakePending;
-    private bool _disposed;
 
     public PortableIoDriver()
     {
@@ -55,7 +54,27 @@ internal sealed class PortableIoDriver : IoDriver
 
     public override IoBackend Backend => IoBackend.Portable;
 
+    /// <summary>Whether a poll has announced itself (tests wait for it before disposing under it).</summary>
+    internal bool IsPolling => Volatile.Read(ref _polling) == Polling;
+
     public override int Poll(int timeoutMs)
+    {
+        if (!TryEnterUse())
+        {
+            return 0;
+        }
+
+        try
+        {
+            return PollEntered(timeoutMs);
+        }
+        finally
+        {
+            ExitUse();
+        }
+    }
+
+    private int PollEntered(int timeoutMs)
     {
         _registered.Clear();
         _read.Clear();
@@ -158,9 +177,16 @@ internal sealed class PortableIoDriver : IoDriver
     public override void Wake()
     {
         // One datagram in flight is enough to end a select; more would only need draining.
-        if (Interlocked.Exchange(ref _wakePending, 1) == 0 && !_disposed)
+        if (Interlocked.Exchange(ref _wakePending, 1) == 0 && TryEnterUse())
         {
-            _wakeSender.Send(_drain.AsSpan(0, 1), SocketFlags.None, out SocketError _);
+            try
+            {
+                _wakeSender.Send(_drain.AsSpan(0, 1), SocketFlags.None, out SocketError _);
+            }
+            finally
+            {
+                ExitUse();
+            }
         }
     }
 
@@ -192,13 +218,9 @@ internal sealed class PortableIoDriver : IoDriver
         }
     }
 
-    protected override void Dispose(bool disposing)
+    protected override void ReleaseResources()
     {
-        if (disposing && !_disposed)
-        {
-            _disposed = true;
-            _wakeSender.Dispose();
-            _wakeReceiver.Dispose();
-        }
+        _wakeSender.Dispose();
+        _wakeReceiver.Dispose();
     }
 }
