@@ -55,24 +55,7 @@ internal sealed unsafe class EpollDriver : IoDriver
 
     public override IoBackend Backend => IoBackend.Epoll;
 
-    public override int Poll(int timeoutMs)
-    {
-        if (!TryEnterUse())
-        {
-            return 0;
-        }
-
-        try
-        {
-            return PollEntered(timeoutMs);
-        }
-        finally
-        {
-            ExitUse();
-        }
-    }
-
-    private int PollEntered(int timeoutMs)
+    protected override int PollBackend(int timeoutMs)
     {
         int count = Libc.EpollWait(_epoll, _events, MaxEvents, timeoutMs);
         if (count < 0)

@@ -165,9 +165,28 @@ internal abstract class IoDriver : IDisposable
 
     /// <summary>
     /// Waits up to <paramref name="timeoutMs"/> (0: just look, <see cref="Timeout.Infinite"/>: until
-    /// woken) for readiness and dispatches it. Returns how many resources became ready. One thread at a time.
+    /// woken) for readiness and dispatches it. Returns how many resources became ready (0 once
+    /// disposed). One thread at a time.
     /// </summary>
-    public abstract int Poll(int timeoutMs);
+    public int Poll(int timeoutMs)
+    {
+        if (!TryEnterUse())
+        {
+            return 0;
+        }
+
+        try
+        {
+            return PollBackend(timeoutMs);
+        }
+        finally
+        {
+            ExitUse();
+        }
+    }
+
+    /// <summary><see cref="Poll"/> with the OS resources held (see <see cref="TryEnterUse"/>).</summary>
+    protected abstract int PollBackend(int timeoutMs);
 
     /// <summary>Makes a blocked or the next <see cref="Poll"/> return at once. Any thread.</summary>
     public abstract void Wake();

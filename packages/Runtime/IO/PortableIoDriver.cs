@@ -57,24 +57,7 @@ internal sealed class PortableIoDriver : IoDriver
     /// <summary>Whether a poll has announced itself (tests wait for it before disposing under it).</summary>
     internal bool IsPolling => Volatile.Read(ref _polling) == Polling;
 
-    public override int Poll(int timeoutMs)
-    {
-        if (!TryEnterUse())
-        {
-            return 0;
-        }
-
-        try
-        {
-            return PollEntered(timeoutMs);
-        }
-        finally
-        {
-            ExitUse();
-        }
-    }
-
-    private int PollEntered(int timeoutMs)
+    protected override int PollBackend(int timeoutMs)
     {
         _registered.Clear();
         _read.Clear();
