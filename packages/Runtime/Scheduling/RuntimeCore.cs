@@ -121,6 +121,10 @@ internal sealed class RuntimeCore
             cell.SetCompletionNotify(onComplete);
         }
 
+        // Scheduled before anyone can see the task: an abort that finds it in the registry (shutdown,
+        // JoinSet.AbortAll, a spawn hook) then leaves the queueing to this spawn instead of queueing it
+        // a second time, and its AbortRequested bit is not overwritten.
+        cell.MarkScheduledAtSpawn();
         if (!Registry.TryAdd(cell, RegistryOwnerOf(thread)))
         {
             ThrowHelper.ThrowShutDown();
@@ -128,7 +132,6 @@ internal sealed class RuntimeCore
 
         Hooks.TaskSpawn?.Invoke(new TaskMeta(cell));
         joinSet?.OnMemberAdded(cell);
-        cell.MarkScheduledAtSpawn();
         scheduler.ScheduleSpawned(cell, thread);
         return cell;
     }

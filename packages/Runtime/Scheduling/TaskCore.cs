@@ -160,10 +160,10 @@ internal abstract partial class TaskCore : SynchronizationContext
     /// <summary>Completes the task as aborted without ever running it, inside its first poll on <paramref name="pollThread"/>.</summary>
     protected abstract void CompleteAbortedBeforeStart(ThreadData pollThread);
 
-    /// <summary>Marks the task Started before its first poll (the scheduler flavours start tasks in Poll).</summary>
+    /// <summary>Marks the task Scheduled before it becomes visible (registry, JoinSet) and is queued.</summary>
     internal void MarkScheduledAtSpawn()
     {
-        // Spawn is the only writer at this point: the task is not yet visible to any queue.
+        // Spawn is the only writer at this point: the task is not yet visible to any other thread.
         _state = StateScheduled;
     }
 

@@ -315,4 +315,32 @@ public sealed class AbortTests
             Assert.Equal(0, second.WaiterCount);
         });
     }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Abort_BetweenTheSpawnsRegistryAddAndItsQueueing_IsKept(RuntimeFlavor flavor)
+    {
+        Runtime? self = null;
+        using Runtime runtime = Rt.Build(flavor, paused: true, builder => builder.OnTaskSpawn(meta =>
+        {
+            if (meta.Name == "victim")
+            {
+                // Stands in for a shutdown or JoinSet.AbortAll on another thread: the task is in the
+                // registry, not yet queued by its spawn.
+                self!.Core().Registry.Snapshot().Single(t => t.Id == meta.Id).Abort();
+            }
+        }));
+        self = runtime;
+        Rt.Run(runtime, async () =>
+        {
+            bool bodyRan = false;
+            JoinHandle handle = SpindleTask.Spawn(async () =>
+            {
+                bodyRan = true;
+                await Time.SleepAsync(TimeSpan.FromHours(1));
+            }, name: "victim");
+            await Assert.ThrowsAsync<TaskAbortedException>(async () => await Rt.Within(handle.AsTask()));
+            Assert.False(bodyRan);
+        });
+    }
 }
