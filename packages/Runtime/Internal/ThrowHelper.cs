@@ -12,6 +12,18 @@ internal static partial class ThrowHelper
             $"{operation} must be called from code running on a Spindle runtime (inside a spawned task, BlockOn or a worker thread). " +
             "Create a runtime with RuntimeBuilder and call BlockOn, or pass a RuntimeHandle explicitly.");
 
+    /// <summary>The longest wait the runtime's threads can make at once (Monitor.Wait and friends take int milliseconds).</summary>
+    public static readonly TimeSpan MaxWait = TimeSpan.FromMilliseconds(int.MaxValue);
+
+    /// <summary>Throws unless <paramref name="value"/> is at most <see cref="MaxWait"/> (the lower bound is the caller's).</summary>
+    public static void ThrowIfLongerThanMaxWait(TimeSpan value, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(value))] string? paramName = null)
+    {
+        if (value > MaxWait)
+        {
+            throw new ArgumentOutOfRangeException(paramName, value, $"{paramName} must be at most {MaxWait} (int.MaxValue milliseconds, about 24.8 days): the runtime's threads wait with a millisecond count of that size.");
+        }
+    }
+
     [DoesNotReturn]
     public static void ThrowShutDown() =>
         throw new InvalidOperationException(

@@ -160,6 +160,7 @@ public sealed class Runtime : IDisposable
     public IReadOnlyList<TaskInfo> Shutdown(TimeSpan timeout)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
+        ThrowHelper.ThrowIfLongerThanMaxWait(timeout);
         if (RuntimeCore.Current == _core)
         {
             throw new InvalidOperationException("A runtime cannot be shut down from one of its own tasks or threads: shutdown waits for those tasks. Signal the thread that owns the runtime instead.");

@@ -1,5 +1,6 @@
 using System;
 using Spindle.Diagnostics;
+using Spindle.Internal;
 using Spindle.Scheduling;
 
 namespace Spindle;
@@ -112,6 +113,7 @@ public sealed class RuntimeBuilder
     public RuntimeBuilder BlockingKeepAlive(TimeSpan keepAlive)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(keepAlive, TimeSpan.Zero);
+        ThrowHelper.ThrowIfLongerThanMaxWait(keepAlive);
         _options.BlockingKeepAlive = keepAlive;
         return this;
     }
@@ -200,6 +202,7 @@ public sealed class RuntimeBuilder
     public RuntimeBuilder ShutdownTimeout(TimeSpan timeout)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
+        ThrowHelper.ThrowIfLongerThanMaxWait(timeout);
         _options.ShutdownTimeout = timeout;
         return this;
     }

@@ -359,6 +359,17 @@ public sealed class CoopAndDiagnosticsTests
         Assert.Equal("duration", negative.ParamName);
         var tooLong = Assert.Throws<ArgumentOutOfRangeException>(() => RuntimeBuilder.CreateMultiThread().SpinBeforePark(TimeSpan.FromMilliseconds(101)));
         Assert.Equal("duration", tooLong.ParamName);
+        // Waits longer than int.MaxValue ms would throw later on a runtime thread (crashing the
+        // process) or half-way through a shutdown: refused up front, with the limit in the message.
+        var keepAlive = Assert.Throws<ArgumentOutOfRangeException>(() => RuntimeBuilder.CreateMultiThread().BlockingKeepAlive(TimeSpan.MaxValue));
+        Assert.Equal("keepAlive", keepAlive.ParamName);
+        Assert.Contains("24.8 days", keepAlive.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => RuntimeBuilder.CreateMultiThread().ShutdownTimeout(TimeSpan.FromDays(30)));
+        using Runtime runtime = RuntimeBuilder.CreateCurrentThread().Build();
+        Assert.Throws<ArgumentOutOfRangeException>(() => runtime.Shutdown(TimeSpan.MaxValue));
+        Assert.Equal(0, Rt.Run(runtime, () => Task.FromResult(0)));
+        // The longest accepted values work.
+        RuntimeBuilder.CreateMultiThread().BlockingKeepAlive(TimeSpan.FromMilliseconds(int.MaxValue)).ShutdownTimeout(TimeSpan.FromMilliseconds(int.MaxValue));
     }
 
     [Fact]

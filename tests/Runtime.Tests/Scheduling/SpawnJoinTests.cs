@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using Spindle.Scheduling.Blocking;
 using SpindleTests.Support;
 
 namespace SpindleTests.Scheduling;
@@ -390,6 +392,33 @@ public sealed class SpawnJoinTests
         Assert.StartsWith("spindle-worker-blocking", thread, StringComparison.Ordinal);
         Assert.False(inTask);
     }
+
+    [Fact]
+    public void SpawnBlocking_TwoSpawnsWhileOneThreadIsIdle_StartASecondThread()
+    {
+        using Runtime runtime = Rt.Build(RuntimeFlavor.MultiThread);
+        bool waited = Rt.Run(runtime, async () =>
+        {
+            await SpindleTask.SpawnBlocking(() => 0);
+            BlockingPool pool = runtime.Core().Blocking;
+            await Waiting.UntilAsync(() => pool.IdleThreadCount == 1);
+            using var set = new ManualResetEventSlim();
+            JoinHandle<bool> waiter;
+            // Holding the pool's lock keeps the pulsed idle thread from waking between the two
+            // spawns: the second must see it as taken and start a thread of its own.
+            lock (PoolLock(pool))
+            {
+                waiter = SpindleTask.SpawnBlocking(() => set.Wait(Rt.Bound));
+                _ = SpindleTask.SpawnBlocking(set.Set);
+            }
+
+            return await waiter;
+        });
+        Assert.True(waited, "the second blocking task never ran while the first waited for it");
+    }
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_lock")]
+    private static extern ref object PoolLock(BlockingPool pool);
 
     [Theory]
     [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]

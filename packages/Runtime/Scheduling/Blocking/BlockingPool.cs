@@ -25,6 +25,10 @@ internal sealed class BlockingPool : Scheduler
     private readonly string _threadName;
     private int _threads;
     private int _idleThreads;
+    // Idle threads a Schedule has claimed and pulsed, that have not yet woken to take the claim: a
+    // claimed thread no longer counts as idle, so the next Schedule starts another thread instead
+    // of pulsing one that is already on its way to the previous task (tokio's num_notify).
+    private int _notified;
     private int _active;
     private bool _shutdown;
     private int _nextThreadId;
@@ -70,6 +74,8 @@ internal sealed class BlockingPool : Scheduler
             Interlocked.Increment(ref _active);
             if (_idleThreads > 0)
             {
+                _idleThreads--;
+                _notified++;
                 Monitor.Pulse(_lock);
             }
             else if (_threads < _maxThreads)
@@ -112,6 +118,14 @@ internal sealed class BlockingPool : Scheduler
 
                         _idleThreads++;
                         bool signalled = Monitor.Wait(_lock, _keepAlive);
+                        if (_notified > 0)
+                        {
+                            // A Schedule claimed an idle thread (it already took it off the idle count):
+                            // this one takes the claim, whichever thread the pulse was meant for.
+                            _notified--;
+                            continue;
+                        }
+
                         _idleThreads--;
                         if (!signalled && _queue.Count == 0)
                         {
