@@ -144,7 +144,8 @@ public readonly struct Instant : IEquatable<Instant>, IComparable<Instant>
     private static TimeSpan SaturatingSince(Instant earlier, Instant later) =>
         later._ticks > earlier._ticks ? new TimeSpan(later._ticks - earlier._ticks) : TimeSpan.Zero;
 
-    private static long SaturatingAdd(long a, long b)
+    /// <summary><paramref name="a"/> + <paramref name="b"/>, saturated at the range of <see cref="long"/>.</summary>
+    internal static long SaturatingAdd(long a, long b)
     {
         long sum = unchecked(a + b);
         // Overflow happened iff both operands share a sign that the sum does not.

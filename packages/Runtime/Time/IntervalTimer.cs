@@ -9,6 +9,9 @@ namespace Spindle.Time;
 /// <summary>The timer leaf behind <see cref="Interval"/>: each wait yields the tick's scheduled instant and moves the schedule on.</summary>
 internal sealed class IntervalTimer : TimerLeaf<Instant>
 {
+    /// <summary>How late a tick may be returned before it counts as missed (tokio: 5 ms).</summary>
+    private const long MissedTickSlack = 5 * TimeSpan.TicksPerMillisecond;
+
     private readonly long _periodTicks;
 
     public IntervalTimer(RuntimeCore runtime, long startTicks, long periodTicks)
@@ -25,22 +28,24 @@ internal sealed class IntervalTimer : TimerLeaf<Instant>
     {
         long tick = DeadlineTicks;
         long now = Runtime.Clock.NowTicks;
-        long next = tick + _periodTicks;
-        if (next <= now)
+        long next;
+        // tokio's rule: a tick counts as missed only when it is returned more than 5 ms late; the
+        // behaviour then decides the next deadline. Sums saturate (a period near TimeSpan.MaxValue
+        // makes the next tick "never", not a wrapped-around instant in the past).
+        if (now > Instant.SaturatingAdd(tick, MissedTickSlack))
         {
-            switch (Behavior)
+            next = Behavior switch
             {
-                case MissedTickBehavior.Delay:
-                    next = now + _periodTicks;
-                    break;
-                case MissedTickBehavior.Skip:
-                    // The first tick of the original schedule that lies after now.
-                    long behind = now - tick;
-                    next = tick + ((behind / _periodTicks) + 1) * _periodTicks;
-                    break;
-                default:
-                    break;
-            }
+                // Ticks at multiples of the period from now.
+                MissedTickBehavior.Delay => Instant.SaturatingAdd(now, _periodTicks),
+                // The first tick of the original schedule that lies after now.
+                MissedTickBehavior.Skip => Instant.SaturatingAdd(now, _periodTicks - ((now - tick) % _periodTicks)),
+                _ => Instant.SaturatingAdd(tick, _periodTicks),
+            };
+        }
+        else
+        {
+            next = Instant.SaturatingAdd(tick, _periodTicks);
         }
 
         DeadlineTicks = next;

@@ -74,7 +74,7 @@ internal sealed class RuntimeClock
         }
     }
 
-    /// <summary>Moves a paused clock forward.</summary>
+    /// <summary>Moves a paused clock forward (to the end of the clock's range at most).</summary>
     public void Advance(TimeSpan duration)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
@@ -85,7 +85,7 @@ internal sealed class RuntimeClock
                 throw new InvalidOperationException("Time can only be advanced while the runtime clock is paused. Build the runtime with StartPaused() or call Time.Pause() first.");
             }
 
-            Interlocked.Exchange(ref _pausedAt, _pausedAt + duration.Ticks);
+            Interlocked.Exchange(ref _pausedAt, Instant.SaturatingAdd(_pausedAt, duration.Ticks));
         }
     }
 

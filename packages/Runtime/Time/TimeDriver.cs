@@ -69,7 +69,8 @@ internal sealed class TimeDriver
         return relative / TicksPerMs + (relative % TicksPerMs == 0 ? 0 : 1);
     }
 
-    private long FromWheelMs(long ms) => _baseTicks + ms * TicksPerMs;
+    /// <summary>The clock ticks of wheel millisecond <paramref name="ms"/>, saturated at the end of the clock's range.</summary>
+    private long FromWheelMs(long ms) => ms > (long.MaxValue - _baseTicks) / TicksPerMs ? long.MaxValue : _baseTicks + (ms * TicksPerMs);
 
     /// <summary>Registers a timer. Returns false if the deadline has already passed (the caller fires it itself).</summary>
     public bool Register(TimerEntry entry, long deadlineTicks) => Register(entry, deadlineTicks, _clock.NowTicks);
@@ -160,8 +161,11 @@ internal sealed class TimeDriver
     public int ProcessExpired()
     {
         List<TimerEntry> expired = t_expired ??= new List<TimerEntry>();
-        long relative = _clock.NowTicks - _baseTicks;
-        long nowMs = relative <= 0 ? 0 : relative / TicksPerMs;
+        long nowTicks = _clock.NowTicks;
+        long relative = nowTicks - _baseTicks;
+        // At the end of the clock's range (a paused clock advanced to a saturated deadline) every
+        // deadline has passed, including one rounded up past it: fire them rather than wait forever.
+        long nowMs = relative <= 0 ? 0 : nowTicks == long.MaxValue ? ToWheelMs(nowTicks) : relative / TicksPerMs;
         _gate.Enter();
         try
         {

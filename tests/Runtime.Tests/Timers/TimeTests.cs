@@ -186,6 +186,90 @@ public sealed class TimeTests
         Assert.Equal(new[] { 0, 10, 40, 50, 60 }.Select(ms => ms * Ms), ticks);
     }
 
+    [Theory]
+    [InlineData(MissedTickBehavior.Burst, new[] { 0, 100, 200 })]
+    [InlineData(MissedTickBehavior.Delay, new[] { 0, 100, 250 })]
+    [InlineData(MissedTickBehavior.Skip, new[] { 0, 100, 200 })]
+    public void Interval_TickLateByLessThanAPeriod_IsAMissAsInTokio(MissedTickBehavior behavior, int[] expectedMs)
+    {
+        // Tick 100 is taken at 150: more than tokio's 5 ms late, so it counts as missed and Delay
+        // moves the schedule to one period after that, although no whole tick was skipped.
+        Assert.Equal(expectedMs.Select(ms => ms * Ms), RunIntervalStalled(behavior, 100 * Ms, 150 * Ms, 2));
+    }
+
+    [Fact]
+    public void Interval_TickLateBy5MsOrLess_KeepsTheSchedule()
+    {
+        Assert.Equal(new[] { 0, 10, 20 }.Select(ms => ms * Ms), RunIntervalStalled(MissedTickBehavior.Delay, 10 * Ms, 15 * Ms, 2));
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Interval_PeriodOfTimeSpanMaxValue_TicksOnceThenNeverAgain(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, paused: true);
+        Rt.Run(runtime, async () =>
+        {
+            Instant start = Instant.Now;
+            Interval interval = Time.Interval(TimeSpan.MaxValue);
+            Assert.Equal(start, await interval.TickAsync());
+            // The next tick saturates at the end of the clock's range instead of wrapping into the past.
+            Assert.False(interval.TickAsync().IsCompleted);
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void AdvanceAsync_TimeSpanMaxValue_SaturatesAndFiresEverything(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, paused: true);
+        Rt.Run(runtime, async () =>
+        {
+            Instant before = Instant.Now;
+            JoinHandle sleeper = SpindleTask.Spawn(() => Time.SleepAsync(TimeSpan.FromSeconds(1)).AsTask());
+            JoinHandle forever = SpindleTask.Spawn(() => Time.SleepAsync(TimeSpan.MaxValue).AsTask());
+            await SpindleTask.YieldAsync();
+            await Time.AdvanceAsync(TimeSpan.MaxValue);
+            Assert.True(Instant.Now >= before, "the clock moved backwards");
+            await Rt.Within(sleeper.AsTask());
+            // Even a sleep until the end of the clock's range ends there, not never.
+            await Rt.Within(forever.AsTask());
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void SleepAsync_TimeSpanMaxValue_OnAPausedRuntime_EndsByAutoAdvance(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, paused: true);
+        Rt.Run(runtime, async () =>
+        {
+            // Auto-advance walks the wheel to the end of the clock's range; the deadline saturated
+            // there used to round past it and never fire, with the driver spinning.
+            await Rt.Within(Time.SleepAsync(TimeSpan.MaxValue).AsTask());
+            Assert.Equal(long.MaxValue, Instant.Now.Ticks);
+        });
+    }
+
+    private static List<TimeSpan> RunIntervalStalled(MissedTickBehavior behavior, TimeSpan period, TimeSpan stall, int ticksAfter)
+    {
+        using Runtime runtime = Rt.Build(RuntimeFlavor.CurrentThread, paused: true);
+        return Rt.Run(runtime, async () =>
+        {
+            Instant start = Instant.Now;
+            Interval interval = Time.Interval(period);
+            interval.MissedTickBehavior = behavior;
+            var ticks = new List<TimeSpan> { await interval.TickAsync() - start };
+            await Time.AdvanceAsync(stall);
+            for (int i = 0; i < ticksAfter; i++)
+            {
+                ticks.Add(await interval.TickAsync() - start);
+            }
+
+            return ticks;
+        });
+    }
+
     /// <summary>Ticks once, stalls 35 ms (missing ticks 10..30), then takes four more ticks.</summary>
     private static List<TimeSpan> RunInterval(RuntimeFlavor flavor, MissedTickBehavior behavior)
     {
