@@ -150,11 +150,17 @@ internal sealed class PortableIoDriver : IoDriver
 
     private void DrainWake()
     {
-        Volatile.Write(ref _wakePending, 0);
-        while (_wakeReceiver.Available > 0)
+        // Wake sends a datagram only when it sets the flag, so at most one is in flight while the flag
+        // is set: read it, then clear the flag (a full fence, so what the waker published before its
+        // wake is seen after this poll). Clearing first let a wake landing in between send a second
+        // datagram that this drain read too, leaving the flag set with nothing in flight: every later
+        // Wake did nothing. A datagram still in transit here only costs the next poll a spurious wake.
+        if (_wakeReceiver.Available > 0)
         {
             _wakeReceiver.Receive(_drain, SocketFlags.None, out SocketError _);
         }
+
+        Interlocked.Exchange(ref _wakePending, 0);
     }
 
     public override void Wake()
