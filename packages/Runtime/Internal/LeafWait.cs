@@ -50,6 +50,9 @@ internal struct LeafWait
 
     public bool IsWaiting => Volatile.Read(ref _state) == Waiting;
 
+    /// <summary>The version of the current (or last) wait: the token <see cref="Begin"/> returned for it.</summary>
+    public readonly short Version => _core.Version;
+
     /// <summary>The Spindle task whose continuation waits on this leaf (null before OnCompleted or outside tasks).</summary>
     public TaskCore? WaitingTask => Volatile.Read(ref _task);
 

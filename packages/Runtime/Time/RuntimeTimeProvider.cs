@@ -31,6 +31,8 @@ internal sealed class RuntimeTimeProvider : TimeProvider
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         ArgumentNullException.ThrowIfNull(callback);
+        ProviderTimer.ValidateTime(dueTime);
+        ProviderTimer.ValidateTime(period);
         var timer = new ProviderTimer(_runtime, callback, state);
         timer.Change(dueTime, period);
         return timer;
@@ -42,6 +44,8 @@ internal sealed class RuntimeTimeProvider : TimeProvider
         private readonly RuntimeCore _runtime;
         private readonly TimerCallback _callback;
         private readonly object? _state;
+        private static readonly TimeSpan MaxTimerTime = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
         private readonly Lock _gate = new();
         private long _periodTicks;
         private long _dueTicks;
@@ -56,6 +60,8 @@ internal sealed class RuntimeTimeProvider : TimeProvider
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
+            ValidateTime(dueTime);
+            ValidateTime(period);
             lock (_gate)
             {
                 if (_disposed)
@@ -63,15 +69,18 @@ internal sealed class RuntimeTimeProvider : TimeProvider
                     return false;
                 }
 
-                _runtime.Time.Cancel(this);
                 _periodTicks = period == Timeout.InfiniteTimeSpan ? 0 : period.Ticks;
                 if (dueTime == Timeout.InfiniteTimeSpan)
                 {
+                    _runtime.Time.Cancel(this);
+                    _dueTicks = long.MaxValue;
                     return true;
                 }
 
-                _dueTicks = _runtime.Clock.NowTicks + Math.Max(0, dueTime.Ticks);
-                if (!_runtime.Time.Register(this, _dueTicks))
+                long now = _runtime.Clock.NowTicks;
+                _dueTicks = now + dueTime.Ticks;
+                // One step, so a registration a racing Fire made is replaced rather than doubled.
+                if (!_runtime.Time.Rearm(this, _dueTicks, now, generation: 0))
                 {
                     ThreadPool.UnsafeQueueUserWorkItem(static t => ((ProviderTimer)t!).Fire(), this, preferLocal: false);
                 }
@@ -80,22 +89,38 @@ internal sealed class RuntimeTimeProvider : TimeProvider
             }
         }
 
+        /// <summary>System.Threading.Timer's rule: -1 ms (infinite) or 0 to 4294967294 ms.</summary>
+        internal static void ValidateTime(TimeSpan value, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(value))] string? paramName = null)
+        {
+            if (value != Timeout.InfiniteTimeSpan && (value < TimeSpan.Zero || value > MaxTimerTime))
+            {
+                throw new ArgumentOutOfRangeException(paramName, value, $"{paramName} must be Timeout.InfiniteTimeSpan or between 0 and {MaxTimerTime} (4294967294 ms), as for System.Threading.Timer.");
+            }
+        }
+
         internal override void Fire()
         {
             lock (_gate)
             {
-                if (_disposed)
+                long now = _runtime.Clock.NowTicks;
+                if (_disposed || _dueTicks > now)
                 {
+                    // Disposed, or a stale firing: a Change moved the due time after the driver took
+                    // this timer out of the wheel (its own registration fires at the new time).
                     return;
                 }
 
                 if (_periodTicks > 0)
                 {
                     _dueTicks += _periodTicks;
-                    if (!_runtime.Time.Register(this, Math.Max(_dueTicks, _runtime.Clock.NowTicks + 1)))
+                    if (!_runtime.Time.Rearm(this, Math.Max(_dueTicks, now + 1), now, generation: 0))
                     {
-                        _dueTicks = _runtime.Clock.NowTicks;
+                        _dueTicks = now;
                     }
+                }
+                else
+                {
+                    _dueTicks = long.MaxValue;
                 }
             }
 

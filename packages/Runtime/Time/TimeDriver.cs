@@ -81,13 +81,29 @@ internal sealed class TimeDriver
     /// that passes between that reading and this call is registered and fires at the wheel's next
     /// turn, as if it had been registered a moment earlier.
     /// </summary>
-    public bool Register(TimerEntry entry, long deadlineTicks, long nowTicks)
+    public bool Register(TimerEntry entry, long deadlineTicks, long nowTicks) => Insert(entry, deadlineTicks, nowTicks, generation: 0, move: false);
+
+    /// <summary>
+    /// Registers a timer for the wait <paramref name="generation"/>, first taking out its earlier
+    /// registration if it still has one, all under one gate: a reset, or a new wait that finds a
+    /// registration its previous wait left behind (a reset racing that wait's firing). False, with the
+    /// entry unregistered, if the deadline has passed (see <see cref="Register(TimerEntry, long, long)"/>).
+    /// </summary>
+    public bool Rearm(TimerEntry entry, long deadlineTicks, long nowTicks, short generation) => Insert(entry, deadlineTicks, nowTicks, generation, move: true);
+
+    private bool Insert(TimerEntry entry, long deadlineTicks, long nowTicks, short generation, bool move)
     {
         long ms = ToWheelMs(deadlineTicks);
         bool wake;
         _gate.Enter();
         try
         {
+            if (move && entry.IsRegistered)
+            {
+                _wheel.Remove(entry);
+            }
+
+            entry.Generation = generation;
             // A deadline the wheel has already passed is refused by Insert (the caller fires it).
             if (deadlineTicks <= nowTicks || !_wheel.Insert(entry, ms))
             {
@@ -111,6 +127,23 @@ internal sealed class TimeDriver
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Removes a timer only if it is registered for the wait <paramref name="generation"/>: a canceller
+    /// that ended that wait must not take out the registration of a later wait on the same timer.
+    /// </summary>
+    public bool CancelGeneration(TimerEntry entry, short generation)
+    {
+        _gate.Enter();
+        try
+        {
+            return entry.IsRegistered && entry.Generation == generation && _wheel.Remove(entry);
+        }
+        finally
+        {
+            _gate.Exit();
+        }
     }
 
     /// <summary>Removes a timer; false if it was not registered (already fired or never set).</summary>
@@ -183,16 +216,31 @@ internal sealed class TimeDriver
         }
 
         int fired = expired.Count;
+        List<Exception>? errors = null;
         try
         {
             foreach (TimerEntry entry in expired)
             {
-                entry.Fire();
+                // Every entry taken out of the wheel fires, even if one before it throws: it is no
+                // longer registered, so skipping it would leave its wait hanging for good.
+                try
+                {
+                    entry.Fire();
+                }
+                catch (Exception error)
+                {
+                    (errors ??= new List<Exception>()).Add(error);
+                }
             }
         }
         finally
         {
             expired.Clear();
+        }
+
+        if (errors is not null)
+        {
+            throw errors.Count == 1 ? errors[0] : new AggregateException(errors);
         }
 
         return fired;

@@ -19,9 +19,16 @@ internal sealed class TimeoutScope : TimerEntry, IDisposable
 {
     private static readonly AsyncLocal<TimeoutScope?> s_current = new();
 
+    private const int Open = 0;
+    private const int Firing = 1;
+    private const int Closed = 2;
+
     private readonly CancellationTokenSource _cts = new();
     private volatile bool _expired;
     private bool _armed;
+    // Open → Firing (the deadline passed) or Closed (disposed first), by CAS: the driver fires an entry
+    // after taking it out of the wheel, so Dispose's Cancel can miss a firing that is about to run.
+    private int _state;
 
     public TimeoutScope(RuntimeCore runtime, TaskCore? task, TimeoutScope? parent, TimeSpan duration)
     {
@@ -83,6 +90,12 @@ internal sealed class TimeoutScope : TimerEntry, IDisposable
 
     internal override void Fire()
     {
+        if (Interlocked.CompareExchange(ref _state, Firing, Open) != Open)
+        {
+            // Disposed first: the operation ended before its deadline.
+            return;
+        }
+
         _expired = true;
         try
         {
@@ -118,6 +131,13 @@ internal sealed class TimeoutScope : TimerEntry, IDisposable
             Runtime.Time.Cancel(this);
         }
 
-        _cts.Dispose();
+        if (Interlocked.CompareExchange(ref _state, Closed, Open) == Open)
+        {
+            _cts.Dispose();
+        }
+
+        // Else a firing is running or has run: it still uses the source (which holds no timer or
+        // handle, so leaving it to the collector is fine). Disposing it under that firing made its
+        // Cancel throw ObjectDisposedException, reported as an unhandled error.
     }
 }

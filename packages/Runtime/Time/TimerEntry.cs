@@ -32,6 +32,12 @@ internal abstract class TimerEntry
     /// <summary>The slot (0..63) within <see cref="WheelLevel"/>; meaningless while not registered.</summary>
     internal int WheelSlot;
 
+    /// <summary>
+    /// The wait the registration belongs to (a leaf's wait version; 0 for timers without waits), set
+    /// by the time driver under its gate; see <see cref="TimeDriver.CancelGeneration"/>.
+    /// </summary>
+    internal short Generation;
+
     /// <summary>Gets a value indicating whether the entry is currently linked into a wheel.</summary>
     internal bool IsRegistered => WheelLevel >= 0;
 

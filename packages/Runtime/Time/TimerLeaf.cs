@@ -82,7 +82,9 @@ internal abstract class TimerLeaf<TResult> : TimerEntry, IValueTaskSource<TResul
         }
 
         token = _wait.Begin(this, file, line, member, cancellationToken);
-        if (!_runtime.Time.Register(this, DeadlineTicks, nowTicks))
+        // Rearm, not Register: a reset that raced the previous wait's firing may have left that
+        // wait's registration behind; this wait takes it over.
+        if (!_runtime.Time.Rearm(this, DeadlineTicks, nowTicks, token))
         {
             // The deadline passed between the check above and the registration.
             _wait.TryComplete(null);
@@ -116,23 +118,38 @@ internal abstract class TimerLeaf<TResult> : TimerEntry, IValueTaskSource<TResul
 
     private void RearmWaiting(long deadlineTicks, long nowTicks)
     {
-        _runtime.Time.Cancel(this);
-        if (_wait.IsWaiting && !_runtime.Time.Register(this, deadlineTicks, nowTicks))
+        // One gate for the move. If the wait completes meanwhile the new registration is left behind;
+        // the next wait takes it over (StartWait) and a firing of it finds its deadline not yet due.
+        if (!_runtime.Time.Rearm(this, deadlineTicks, nowTicks, _wait.Version))
         {
             _wait.TryComplete(null);
         }
     }
 
-    internal sealed override void Fire() => _wait.TryComplete(null);
+    internal sealed override void Fire()
+    {
+        // The driver takes an entry out of the wheel under its gate and fires it after leaving it, so
+        // a reset (or a new wait after a cancelled one) can move the deadline in between: a firing for
+        // a deadline that is no longer due is stale (the moved registration fires on time) and must not
+        // end the wait early.
+        if (DeadlineTicks > _runtime.Clock.NowTicks)
+        {
+            return;
+        }
+
+        _wait.TryComplete(null);
+    }
 
     public bool TryCancelWait(Exception error)
     {
+        short version = _wait.Version;
         if (!_wait.TryComplete(error))
         {
             return false;
         }
 
-        _runtime.Time.Cancel(this);
+        // Only this wait's registration: the waiter may already have resumed and started another wait.
+        _runtime.Time.CancelGeneration(this, version);
         return true;
     }
 

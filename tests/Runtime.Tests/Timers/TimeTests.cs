@@ -6,6 +6,7 @@ namespace SpindleTests.Timers;
 public sealed class TimeTests
 {
     private static readonly TimeSpan Ms = TimeSpan.FromMilliseconds(1);
+    private static readonly TimeSpan Sec = TimeSpan.FromSeconds(1);
 
     [Theory]
     [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
@@ -249,6 +250,103 @@ public sealed class TimeTests
             await Rt.Within(Time.SleepAsync(TimeSpan.MaxValue).AsTask());
             Assert.Equal(long.MaxValue, Instant.Now.Ticks);
         });
+    }
+
+    // The two tests below make a change land between the driver taking a timer out of the wheel
+    // and firing it: an earlier timer of the same batch (a timeout scope) runs its token's callbacks
+    // inside its own firing, and one of those moves the later timer.
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Sleep_ResetBetweenItsRemovalFromTheWheelAndItsFiring_WaitsForTheNewDeadline(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, paused: true);
+        Rt.Run(runtime, async () =>
+        {
+            Instant start = Instant.Now;
+            Sleep sleep = Time.Sleep(1500 * Ms);
+            JoinHandle<TimeSpan> waiter = SpindleTask.Spawn(async () =>
+            {
+                await sleep;
+                TimeSpan woke = Instant.Now - start;
+                // A second wait on the same (elapsed) sleep: it used to find the reset's registration
+                // left in the wheel and throw.
+                await sleep;
+                return woke;
+            });
+            JoinHandle<bool> scoped = SpindleTask.Spawn(() => TimesOutAfterItsCallbackRan(() => sleep.Reset(10 * Sec)));
+            await Waiting.UntilParkedOnAsync(runtime, waiter.Id, "sleep");
+            await Waiting.UntilParkedOnAsync(runtime, scoped.Id, "sleep");
+            await Time.AdvanceAsync(2 * Sec);
+            Assert.True(await Rt.Within(scoped.AsTask()));
+            Assert.Equal(12 * Sec, await Rt.Within(waiter.AsTask()));
+            Assert.Equal(0, runtime.Core().Time.Count);
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void TimeProviderTimer_ChangedBetweenItsRemovalFromTheWheelAndItsFiring_DoesNotBreakTheBatch(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, paused: true);
+        Rt.Run(runtime, async () =>
+        {
+            // A running blocking task keeps the paused clock from auto-advancing: time moves only
+            // through the AdvanceAsync calls below (a periodic timer would otherwise run it away).
+            using var release = new ManualResetEventSlim();
+            JoinHandle holdClock = SpindleTask.SpawnBlocking(() => release.Wait(Rt.Bound));
+            TimeProvider provider = runtime.Handle.TimeProvider;
+            long start = provider.GetTimestamp();
+            long firstFiring = -1;
+            using ITimer timer = provider.CreateTimer(_ => Interlocked.CompareExchange(ref firstFiring, provider.GetTimestamp(), -1), null, 1500 * Ms, Sec);
+            // Due after the timer in the same batch: it was lost when the stale firing threw.
+            JoinHandle sleeper = SpindleTask.Spawn(async () => await Time.SleepAsync(1600 * Ms));
+            JoinHandle<bool> scoped = SpindleTask.Spawn(() => TimesOutAfterItsCallbackRan(() => timer.Change(5 * Sec, Sec)));
+            await Waiting.UntilParkedOnAsync(runtime, sleeper.Id, "sleep");
+            await Waiting.UntilParkedOnAsync(runtime, scoped.Id, "sleep");
+            await Time.AdvanceAsync(2 * Sec);
+            Assert.True(await Rt.Within(scoped.AsTask()));
+            await Rt.Within(sleeper.AsTask());
+            // The change superseded the 1.5 s firing: the first callback comes at 2 s + 5 s.
+            await Time.AdvanceAsync(5 * Sec);
+            await Waiting.UntilAsync(() => Volatile.Read(ref firstFiring) >= 0);
+            Assert.Equal(7 * Sec, TimeSpan.FromTicks(Volatile.Read(ref firstFiring) - start));
+            release.Set();
+            await holdClock;
+        });
+    }
+
+    [Fact]
+    public void TimeProviderTimer_BadTimes_ThrowAsSystemThreadingTimer()
+    {
+        using Runtime runtime = Rt.Build(RuntimeFlavor.CurrentThread, paused: true);
+        TimeProvider provider = runtime.Handle.TimeProvider;
+        var negative = Assert.Throws<ArgumentOutOfRangeException>(() => provider.CreateTimer(_ => { }, null, TimeSpan.FromMilliseconds(-2), Timeout.InfiniteTimeSpan));
+        Assert.Equal("dueTime", negative.ParamName);
+        Assert.Throws<ArgumentOutOfRangeException>(() => provider.CreateTimer(_ => { }, null, TimeSpan.MaxValue, Timeout.InfiniteTimeSpan));
+        Assert.Throws<ArgumentOutOfRangeException>(() => provider.CreateTimer(_ => { }, null, Sec, TimeSpan.FromMilliseconds(-5)));
+        using ITimer timer = provider.CreateTimer(_ => { }, null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        var change = Assert.Throws<ArgumentOutOfRangeException>(() => timer.Change(Sec, TimeSpan.MaxValue));
+        Assert.Equal("period", change.ParamName);
+        Assert.Equal(0, runtime.Core().Time.Count);
+    }
+
+    /// <summary>A 1 s timeout around a wait that never ends, with <paramref name="atDeadline"/> on its token: true once it timed out.</summary>
+    private static async Task<bool> TimesOutAfterItsCallbackRan(Action atDeadline)
+    {
+        try
+        {
+            await Time.TimeoutAsync(Sec, async ct =>
+            {
+                using CancellationTokenRegistration registration = ct.Register(atDeadline);
+                await Time.SleepAsync(TimeSpan.FromHours(1));
+            });
+            return false;
+        }
+        catch (TimeoutException)
+        {
+            return true;
+        }
     }
 
     private static List<TimeSpan> RunIntervalStalled(MissedTickBehavior behavior, TimeSpan period, TimeSpan stall, int ticksAfter)
