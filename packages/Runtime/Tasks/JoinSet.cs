@@ -35,6 +35,13 @@ public sealed class JoinSet<T> : IDisposable, IJoinSetMember, IValueTaskSource<J
     private readonly Queue<TaskCell<T>> _completed = new();
     // Mutable struct: never readonly.
     private LeafWait _wait;
+
+    // Under _gate: a JoinNextAsync waits and nobody has claimed its completion yet. A completer (or a
+    // canceller) claims it under the lock and completes it outside; one that finds no wait leaves the
+    // task in _completed. Completing without that claim let a completion that lost the race to a
+    // synchronous JoinNextAsync end the caller's next wait with nothing to take (a null result while
+    // tasks were still running).
+    private bool _waiting;
     private bool _disposed;
 
     /// <summary>Gets the number of tasks in the set (running, or finished and not yet joined).</summary>
@@ -114,6 +121,12 @@ public sealed class JoinSet<T> : IDisposable, IJoinSetMember, IValueTaskSource<J
             }
 
             _completed.Enqueue((TaskCell<T>)task);
+            if (!_waiting)
+            {
+                return;
+            }
+
+            _waiting = false;
         }
 
         // Outside the lock: completing the waiter dispatches its continuation.
@@ -146,6 +159,8 @@ public sealed class JoinSet<T> : IDisposable, IJoinSetMember, IValueTaskSource<J
                 return JoinAfterYieldAsync(cancellationToken);
             }
 
+            // Before Begin: a token that fires inside Begin cancels through the claim.
+            _waiting = true;
             token = _wait.Begin(this, callerFilePath, callerLineNumber, callerMemberName, cancellationToken);
         }
 
@@ -216,7 +231,20 @@ public sealed class JoinSet<T> : IDisposable, IJoinSetMember, IValueTaskSource<J
         }
     }
 
-    bool ILeaf.TryCancelWait(Exception error) => _wait.TryComplete(error);
+    bool ILeaf.TryCancelWait(Exception error)
+    {
+        lock (_gate)
+        {
+            if (!_waiting)
+            {
+                return false;
+            }
+
+            _waiting = false;
+        }
+
+        return _wait.TryComplete(error);
+    }
 
     LeafInfo ILeaf.Describe() => _wait.Describe("join set", $"{Count} task(s)");
 }

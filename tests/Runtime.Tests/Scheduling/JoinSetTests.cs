@@ -177,4 +177,32 @@ public sealed class JoinSetTests
             Assert.Equal(new[] { (10, TimeSpan.FromMilliseconds(10)), (20, TimeSpan.FromMilliseconds(20)), (30, TimeSpan.FromMilliseconds(30)) }, taken);
         }
     }
+
+    [Fact]
+    public void JoinNext_CompletionRacingASynchronousTake_NeverEndsTheNextWaitEmpty()
+    {
+        // A task finishing on one worker queues itself in the set and then completes the set's wait,
+        // outside the set's lock. The joiner can take it synchronously in between and start its next
+        // wait, which that late completion used to end with null while the other task still ran.
+        using Runtime runtime = Rt.Build(RuntimeFlavor.MultiThread);
+        int rounds = Environment.GetEnvironmentVariable("SPINDLE_STRESS") == "long" ? 50_000 : 5_000;
+        Rt.Run(runtime, async () =>
+        {
+            for (int round = 0; round < rounds; round++)
+            {
+                using var set = new JoinSet<int>();
+                // A hop through the thread pool: the tasks come back through the inject queue, so
+                // either worker may finish them while the joiner runs on the other.
+                set.Spawn(async () => { await Task.Run(static () => { }); return 1; });
+                set.Spawn(async () => { await Task.Run(static () => { }); return 2; });
+                int joined = 0;
+                while (await set.JoinNextAsync() is not null)
+                {
+                    joined++;
+                }
+
+                Assert.True(joined == 2, $"round {round}: JoinNextAsync returned null after {joined} of 2 tasks");
+            }
+        });
+    }
 }
