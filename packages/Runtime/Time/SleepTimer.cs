@@ -69,7 +69,9 @@ internal sealed class SleepTimer : TimerLeaf<bool>
 
     protected override void OnResultTaken()
     {
-        if (_pooled && t_free is null)
+        // Replaces whatever the slot holds: a timer of another (perhaps disposed) runtime used to stay
+        // there for good, so every sleep of this thread's next runtime allocated its own timer.
+        if (_pooled)
         {
             t_free = this;
         }

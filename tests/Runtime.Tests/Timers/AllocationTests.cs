@@ -63,4 +63,25 @@ public sealed class AllocationTests
         });
         Assert.Equal(0, perSleep);
     }
+
+    [Fact]
+    public void SleepAsync_AfterAnotherRuntimeSleptOnThisThread_StillAllocatesNothingPerSleep()
+    {
+        // The thread's one-slot timer cache then holds the other runtime's timer; it used to keep it
+        // for good, and every sleep of the new runtime on this thread allocated a timer.
+        using (Runtime earlier = Rt.Build(RuntimeFlavor.CurrentThread, paused: true))
+        {
+            earlier.BlockOn(async () => await Time.SleepAsync(TimeSpan.FromMilliseconds(1)));
+        }
+
+        using Runtime runtime = Rt.Build(RuntimeFlavor.CurrentThread, paused: true);
+        long perSleep = Allocation.BytesPerStep(runtime, async steps =>
+        {
+            for (int i = 0; i < steps; i++)
+            {
+                await Time.SleepAsync(TimeSpan.FromMilliseconds(1));
+            }
+        });
+        Assert.Equal(0, perSleep);
+    }
 }
