@@ -115,14 +115,12 @@ public sealed class WatchReceiver<T> : IDisposable
         ArgumentNullException.ThrowIfNull(predicate);
         TaskCore.Current?.ThrowIfCancelled();
         cancellationToken.ThrowIfCancellationRequested();
-        T value = _cursor.Channel.SnapshotAndMarkSeen(_cursor, out bool changed, out bool closed);
-        // tokio's rule: once the sender is gone, only a final value not yet seen is still tested.
-        if (!closed || changed)
+        T value = _cursor.Channel.SnapshotAndMarkSeen(_cursor, out _, out bool closed);
+        // tokio's rule: the current value is always tested once, seen or not and whether or not the
+        // sender is gone; after that, a closed channel only has a final value not yet seen to offer.
+        if (predicate(value))
         {
-            if (predicate(value))
-            {
-                return Coop.TryConsume() ? new ValueTask<T>(value) : ReturnAfterYieldAsync(value);
-            }
+            return Coop.TryConsume() ? new ValueTask<T>(value) : ReturnAfterYieldAsync(value);
         }
 
         if (closed)

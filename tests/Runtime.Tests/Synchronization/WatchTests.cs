@@ -247,7 +247,15 @@ public sealed class WatchTests
             tx.Dispose();
             Assert.Equal(20, await late.WaitForAsync(static v => v == 20));
             await Assert.ThrowsAsync<ChannelClosedException>(async () => await rx.WaitForAsync(static v => v == 21));
-            await Assert.ThrowsAsync<ChannelClosedException>(async () => await late.WaitForAsync(static v => v == 20));
+            // As tokio's wait_for: the current value is tested once even when seen and the sender is gone.
+            Assert.Equal(20, await late.WaitForAsync(static v => v == 20));
+            await Assert.ThrowsAsync<ChannelClosedException>(async () => await late.WaitForAsync(static v => v == 21));
+            var (gone, seen) = Watch.Create(5);
+            gone.Dispose();
+            using (seen)
+            {
+                Assert.Equal(5, await seen.WaitForAsync(static v => v == 5));
+            }
         });
     }
 
