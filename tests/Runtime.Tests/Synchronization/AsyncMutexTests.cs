@@ -172,6 +172,15 @@ public sealed class AsyncMutexTests
             mutex.BlockingLock();
         }));
         Assert.False(mutex.IsLocked);
+
+        // SpawnBlocking code is where blocking belongs (the error message sends callers there).
+        int value = Rt.Run(runtime, async () => await SpindleTask.SpawnBlocking(() =>
+        {
+            using AsyncMutexGuard<int> guard = mutex.BlockingLock();
+            return guard.Value;
+        }));
+        Assert.Equal(4 * 500, value);
+        Assert.False(mutex.IsLocked);
     }
 
     [Fact]

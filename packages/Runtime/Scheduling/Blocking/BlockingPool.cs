@@ -18,6 +18,9 @@ namespace Spindle.Scheduling.Blocking;
 /// </remarks>
 internal sealed class BlockingPool : Scheduler
 {
+    [ThreadStatic]
+    private static bool t_isPoolThread;
+
     private readonly object _lock = new();
     private readonly Queue<TaskCore> _queue = new();
     private readonly int _maxThreads;
@@ -40,6 +43,9 @@ internal sealed class BlockingPool : Scheduler
         _keepAlive = keepAlive;
         _threadName = threadName;
     }
+
+    /// <summary>Whether the calling thread is a blocking-pool thread, where blocking is what the thread is for.</summary>
+    public static bool IsPoolThread => t_isPoolThread;
 
     /// <summary>Blocking tasks queued or running; the paused clock does not auto-advance while any exist.</summary>
     public int ActiveCount => Volatile.Read(ref _active);
@@ -98,6 +104,7 @@ internal sealed class BlockingPool : Scheduler
 
     private void Run()
     {
+        t_isPoolThread = true;
         RuntimeCore.ThreadRuntime = Runtime;
         RuntimeHooks hooks = Runtime.Hooks;
         hooks.ThreadStart?.Invoke();
