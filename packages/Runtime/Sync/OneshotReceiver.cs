@@ -31,7 +31,8 @@ namespace Spindle.Sync;
 /// <para>
 /// State arrows: empty → ValueSent (Send) | SenderDropped (sender disposed) | ReceiverClosed (Close,
 /// Dispose: a later Send fails); ValueSent → ValueTaken (receive, or Dispose dropping the value);
-/// RecvWaiting → ValueSent | ValueTaken (Send handing the value to the waiting receive).
+/// RecvWaiting → ValueSent | ValueTaken (Send handing the value to the waiting receive); ValueSent →
+/// SenderDropped too (the sender disposed after sending: its ClosedAsync ends, the value stays).
 /// A receive returns the value when ValueSent is set and ValueTaken is not, or when it was handed the
 /// value; it returns without a value once any of the other final bits is set.
 /// </para>
@@ -240,9 +241,11 @@ public sealed class OneshotReceiver<T> : IDisposable, IValueTaskSource<RecvResul
     internal void DropSender()
     {
         int s = Volatile.Read(ref _state);
-        while ((s & (ValueSent | SenderDropped)) == 0)
+        // Also after a Send: the mark ends the sender's ClosedAsync (which documents completing when
+        // this sender is disposed); a receive still gets the sent value, which ValueSent marks.
+        while ((s & SenderDropped) == 0)
         {
-            // Claims a pending receive, which then finds no value.
+            // Claims a pending receive, which then finds no value (a Send would have claimed it first).
             int seen = Interlocked.CompareExchange(ref _state, (s | SenderDropped) & ~RecvWaiting, s);
             if (seen == s)
             {

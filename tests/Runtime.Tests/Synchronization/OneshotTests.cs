@@ -145,6 +145,28 @@ public sealed class OneshotTests
 
     [Theory]
     [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void SenderDisposedAfterSend_EndsItsClosedAsync_ValueStaysForTheReceiver(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            var (tx, rx) = Oneshot.Create<int>();
+            using (rx)
+            {
+                JoinHandle watcher = SpindleTask.Spawn(async () => await tx.ClosedAsync());
+                await Waiting.UntilParkedOnAsync(runtime, watcher.Id, "oneshot.closed");
+                Assert.True(tx.Send(7));
+                tx.Dispose();
+                await Rt.Within(watcher.AsTask());
+                await tx.ClosedAsync();
+                Assert.Equal(7, (await rx).Value);
+                Assert.Throws<InvalidOperationException>(() => tx.Send(8));
+            }
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
     public void ReceiverClose_KeepsAValueAlreadySent_PendingReceiveWithoutOneEnds(RuntimeFlavor flavor)
     {
         using Runtime runtime = Rt.Build(flavor);
