@@ -154,9 +154,10 @@ public sealed class Runtime : IDisposable
     /// Shuts the runtime down: aborts every task, waits up to <paramref name="timeout"/> for them to
     /// unwind, stops the threads. Blocking tasks already running are not waited for past the timeout.
     /// </summary>
-    /// <param name="timeout">How long to wait for tasks to unwind.</param>
+    /// <param name="timeout">How long to wait for tasks to unwind: not negative, at most int.MaxValue milliseconds.</param>
     /// <returns>The tasks that had not finished when the timeout passed (also reported on stderr).</returns>
     /// <exception cref="InvalidOperationException">Called from inside this runtime.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative or longer than int.MaxValue milliseconds.</exception>
     public IReadOnlyList<TaskInfo> Shutdown(TimeSpan timeout)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);

@@ -108,8 +108,9 @@ public sealed class RuntimeBuilder
     }
 
     /// <summary>Sets how long an idle blocking thread waits for work before it exits. Default 10 s.</summary>
-    /// <param name="keepAlive">Positive.</param>
+    /// <param name="keepAlive">Positive, at most int.MaxValue milliseconds (about 24.8 days).</param>
     /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="keepAlive"/> is not positive or is longer than int.MaxValue milliseconds.</exception>
     public RuntimeBuilder BlockingKeepAlive(TimeSpan keepAlive)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(keepAlive, TimeSpan.Zero);
@@ -197,8 +198,9 @@ public sealed class RuntimeBuilder
     }
 
     /// <summary>Sets how long <see cref="Runtime.Dispose"/> waits for aborted tasks to unwind. Default 10 s.</summary>
-    /// <param name="timeout">Not negative.</param>
+    /// <param name="timeout">Not negative, at most int.MaxValue milliseconds (about 24.8 days).</param>
     /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative or longer than int.MaxValue milliseconds.</exception>
     public RuntimeBuilder ShutdownTimeout(TimeSpan timeout)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);

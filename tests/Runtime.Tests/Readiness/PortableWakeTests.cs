@@ -20,14 +20,16 @@ public sealed class PortableWakeTests
                 driver.Poll(Timeout.Infinite);
                 Interlocked.Increment(ref polls);
             }
-        }) { IsBackground = true };
+        })
+        { IsBackground = true };
         var waker = new Thread(() =>
         {
             while (!Volatile.Read(ref stop))
             {
                 driver.Wake();
             }
-        }) { IsBackground = true };
+        })
+        { IsBackground = true };
         poller.Start();
         waker.Start();
         try
