@@ -349,9 +349,10 @@ public sealed class TimeTests
         }
     }
 
-    private static List<TimeSpan> RunIntervalStalled(MissedTickBehavior behavior, TimeSpan period, TimeSpan stall, int ticksAfter)
+    /// <summary>Ticks once, stalls <paramref name="stall"/>, then takes <paramref name="ticksAfter"/> more ticks; the ticks' times from the start.</summary>
+    private static List<TimeSpan> RunIntervalStalled(MissedTickBehavior behavior, TimeSpan period, TimeSpan stall, int ticksAfter, RuntimeFlavor flavor = RuntimeFlavor.CurrentThread)
     {
-        using Runtime runtime = Rt.Build(RuntimeFlavor.CurrentThread, paused: true);
+        using Runtime runtime = Rt.Build(flavor, paused: true);
         return Rt.Run(runtime, async () =>
         {
             Instant start = Instant.Now;
@@ -369,24 +370,8 @@ public sealed class TimeTests
     }
 
     /// <summary>Ticks once, stalls 35 ms (missing ticks 10..30), then takes four more ticks.</summary>
-    private static List<TimeSpan> RunInterval(RuntimeFlavor flavor, MissedTickBehavior behavior)
-    {
-        using Runtime runtime = Rt.Build(flavor, paused: true);
-        return Rt.Run(runtime, async () =>
-        {
-            Instant start = Instant.Now;
-            Interval interval = Time.Interval(10 * Ms);
-            interval.MissedTickBehavior = behavior;
-            var ticks = new List<TimeSpan> { await interval.TickAsync() - start };
-            await Time.AdvanceAsync(35 * Ms);
-            for (int i = 0; i < 4; i++)
-            {
-                ticks.Add(await interval.TickAsync() - start);
-            }
-
-            return ticks;
-        });
-    }
+    private static List<TimeSpan> RunInterval(RuntimeFlavor flavor, MissedTickBehavior behavior) =>
+        RunIntervalStalled(behavior, 10 * Ms, 35 * Ms, 4, flavor);
 
     [Theory]
     [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
