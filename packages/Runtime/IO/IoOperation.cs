@@ -241,11 +241,7 @@ public abstract class IoOperation<TResult> : IValueTaskSource<TResult>, ILeaf, I
 
     TResult IValueTaskSource<TResult>.GetResult(short token)
     {
-        if (_wait.GetStatus(token) == ValueTaskSourceStatus.Pending)
-        {
-            ThrowHelper.ThrowBadToken();
-        }
-
+        _wait.ThrowIfPending(token);
         TResult result = _result!;
         _result = default;
         _wait.GetResult(this, token);

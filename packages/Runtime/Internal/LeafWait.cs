@@ -167,6 +167,8 @@ internal struct LeafWait
     /// <returns>The flag its completer passed to <see cref="TryComplete"/> or <see cref="CompleteClaimed"/>.</returns>
     public bool GetResult(ILeaf owner, short token)
     {
+        // A premature (or repeated) GetResult must not reset the wait that is still in flight.
+        ThrowIfPending(token);
         try
         {
             return _core.GetResult(token);
@@ -180,6 +182,38 @@ internal struct LeafWait
             _task?.ForgetLeaf(owner);
             _task = null;
             Volatile.Write(ref _state, Idle);
+        }
+    }
+
+    /// <summary>
+    /// Throws <see cref="InvalidOperationException"/> if the wait of <paramref name="token"/> is not over
+    /// (a premature GetResult) or the token is stale (a repeated one), touching nothing.
+    /// </summary>
+    public void ThrowIfPending(short token)
+    {
+        if (_core.GetStatus(token) == ValueTaskSourceStatus.Pending)
+        {
+            ThrowHelper.ThrowBadToken();
+        }
+    }
+
+    /// <summary>
+    /// For a leaf that takes its result on the waiter's side, before the wait goes idle: throws if the wait
+    /// is not over (as <see cref="ThrowIfPending"/>), or its error if it failed (returning the leaf to idle,
+    /// as <see cref="GetResult"/>). Returns for a successful wait, which stays Done until the leaf has
+    /// taken its result and calls <see cref="GetResult"/>.
+    /// </summary>
+    public void ThrowIfFailed(ILeaf owner, short token)
+    {
+        ValueTaskSourceStatus status = _core.GetStatus(token);
+        if (status == ValueTaskSourceStatus.Pending)
+        {
+            ThrowHelper.ThrowBadToken();
+        }
+
+        if (status != ValueTaskSourceStatus.Succeeded)
+        {
+            GetResult(owner, token);
         }
     }
 

@@ -83,19 +83,8 @@ internal abstract class ChannelCursor<TResult> : WaitNode, ILeaf, IValueTaskSour
 
     public TResult GetResult(short token)
     {
-        ValueTaskSourceStatus status = _wait.GetStatus(token);
-        if (status == ValueTaskSourceStatus.Pending)
-        {
-            // Premature or repeated: refuse without touching the wait in flight.
-            ThrowHelper.ThrowBadToken();
-        }
-
-        if (status != ValueTaskSourceStatus.Succeeded)
-        {
-            // Cancelled or aborted: throws and returns the wait to idle; the cursor did not move.
-            _wait.GetResult(this, token);
-        }
-
+        // Premature, repeated, cancelled or aborted: throws; the cursor did not move.
+        _wait.ThrowIfFailed(this, token);
         // Read before the wait goes idle, so no TryRecv/MarkUnchanged can slip in between the wake and the read.
         TResult result = TakeAfterWake();
         _wait.GetResult(this, token);

@@ -231,9 +231,14 @@ internal sealed partial class MpscChannel<T> : ILeaf, IValueTaskSource<RecvResul
 
     RecvResult<T> IValueTaskSource<RecvResult<T>>.GetResult(short token)
     {
-        // Throws for a cancelled wait, which took nothing: the message stays for the next receive.
-        _recvWait.GetResult(this, token);
-        return TakeOne();
+        // Throws for a premature GetResult (touching nothing) or a cancelled wait, which took nothing:
+        // the message stays for the next receive.
+        _recvWait.ThrowIfFailed(this, token);
+        // Taken before the wait goes idle: a Dispose meanwhile sees a receive in flight and leaves the
+        // queue to it (see DrainIfDisposed).
+        RecvResult<T> result = TakeOne();
+        EndReceive(token);
+        return result;
     }
 
     ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _recvWait.GetStatus(token);
@@ -243,22 +248,31 @@ internal sealed partial class MpscChannel<T> : ILeaf, IValueTaskSource<RecvResul
 
     int IValueTaskSource<int>.GetResult(short token)
     {
+        // As in the single receive: a premature GetResult touches nothing, a cancelled wait took nothing.
+        _recvWait.ThrowIfPending(token);
         IList<T>? list = _manyList;
         Memory<T> memory = _manyMemory;
         int limit = _manyLimit;
-        try
-        {
-            // Throws for a cancelled wait, which took nothing: the messages stay for the next receive.
-            _recvWait.GetResult(this, token);
-        }
-        finally
-        {
-            // Only the receiving flow touches these; the next receive cannot start before this returns.
-            _manyList = null;
-            _manyMemory = default;
-        }
+        // Only the receiving flow touches these; the next receive cannot start before the wait goes idle.
+        _manyList = null;
+        _manyMemory = default;
+        _recvWait.ThrowIfFailed(this, token);
+        int count = TakeMany(list, memory, limit);
+        EndReceive(token);
+        return count;
+    }
 
-        return TakeMany(list, memory, limit);
+    /// <summary>Returns the receive wait to idle once its result is taken, then drops the queue if the receiver was disposed meanwhile.</summary>
+    private void EndReceive(short token)
+    {
+        _recvWait.GetResult(this, token);
+        // Full fence between going idle and reading _disposed (pairs with the one in Close: Dekker), so
+        // either this receive or the Dispose sees the other and drops what is left.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _disposed))
+        {
+            DrainIfDisposed();
+        }
     }
 
     bool ILeaf.TryCancelWait(Exception error) => TryCancelReceive(error);

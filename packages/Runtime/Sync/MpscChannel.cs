@@ -38,7 +38,9 @@ namespace Spindle.Sync;
 /// fail from then on, atomically with their position claim) and closes the semaphore; Dispose seals it
 /// with <see cref="MpscQueue{T}.Disposed"/> too (permit sends fail as well) and drops what is queued.
 /// Outstanding permits may still send after Close (as in tokio); they count like senders for the end
-/// of the stream.
+/// of the stream. The last strong sender's Dispose seals the queue with <see cref="MpscQueue{T}.Closed"/>
+/// and closes the semaphore too: a send of that sender still waiting for room (Dispose on another thread)
+/// ends with false instead of queuing after the receiver has seen the end.
 /// </para>
 /// <para>
 /// End of stream: <c>_finished</c> is set (under the lock, once, never cleared) when
@@ -86,6 +88,8 @@ internal sealed partial class MpscChannel<T> : IWaitOwner
     private int _permits;
     private bool _closed;
     private bool _disposed;
+    // 0 → 1 by whoever drops the queue of the disposed receiver (Close or the receive in flight at it).
+    private int _drained;
     // 0 → 1 once, under the lock; see the design comment.
     private int _finished;
 
@@ -149,17 +153,29 @@ internal sealed partial class MpscChannel<T> : IWaitOwner
     public void RemoveSender()
     {
         WaitNode? closedWaiters = null;
+        bool last;
         lock (_lock)
         {
             Debug.Assert(_senders > 0, "more senders removed than added");
             // As in AddSender. This sender's sends claimed their positions before this point.
             Volatile.Write(ref _senders, _senders - 1);
-            if (_senders == 0)
+            last = _senders == 0;
+            if (last)
             {
+                // A send of this (just disposed) sender still waiting for room, or between its slot and its
+                // claim, must not queue after the receiver saw the end: plain sends are refused from here
+                // on (permits still send; they hold the stream open themselves).
+                _queue.Seal(MpscQueue<T>.Closed);
                 // Every ClosedAsync wait belongs to a sender, and none is left to care.
                 closedWaiters = _closedWaiters.DrainLocked();
                 UpdateFinishedLocked();
             }
+        }
+
+        if (last)
+        {
+            // Waiting SendAsync and ReserveAsync calls end with false / null (the semaphore is closed at most once).
+            _slots?.Close();
         }
 
         SyncWaiter.CompleteChain(closedWaiters, true);
@@ -257,7 +273,8 @@ internal sealed partial class MpscChannel<T> : IWaitOwner
     {
         lock (_lock)
         {
-            if (!_closed)
+            // No permit once the receiver closed, or once the last sender is gone (the stream may have ended).
+            if (!_closed && _senders > 0)
             {
                 MpscPermitToken token = _freeTokens ?? new MpscPermitToken();
                 _freeTokens = token.NextFree;
@@ -366,7 +383,8 @@ internal sealed partial class MpscChannel<T> : IWaitOwner
             // Snapshot readers only (IsReceiverClosed); the seal below is what refuses sends.
             Volatile.Write(ref _closed, true);
             _queue.Seal(dispose ? MpscQueue<T>.Closed | MpscQueue<T>.Disposed : MpscQueue<T>.Closed);
-            _disposed = dispose;
+            // Read without the lock by a receive that ends after this (EndReceive).
+            Volatile.Write(ref _disposed, dispose);
             closedWaiters = _closedWaiters.DrainLocked();
             UpdateFinishedLocked();
         }
@@ -376,20 +394,34 @@ internal sealed partial class MpscChannel<T> : IWaitOwner
             _slots?.Close();
         }
 
-        // The consumer side is the receiver's: drop the queue here only when no receive is in flight
-        // (a pending receive may still take the message that woke it; later ones throw ObjectDisposed).
-        if (dispose && _recvWait.IsIdle)
-        {
-            int dropped = _queue.Drain();
-            if (dropped > 0)
-            {
-                // Keeps Capacity honest for a sender that looks after the receiver is gone.
-                _slots?.Release(dropped);
-            }
-        }
-
         SyncWaiter.CompleteChain(closedWaiters, true);
         WakeReceiverIfParkedAndReady();
+        if (dispose)
+        {
+            // Full fence between setting _disposed (above) and reading the receive's state (pairs with EndReceive).
+            Interlocked.MemoryBarrier();
+            DrainIfDisposed();
+        }
+    }
+
+    /// <summary>
+    /// Drops the queued messages of a disposed receiver, once. The consumer side is the receiver's: only
+    /// when no receive is in flight. A receive pending at the Dispose takes the message that woke it
+    /// and drops the rest when it ends (later receives throw ObjectDisposedException).
+    /// </summary>
+    private void DrainIfDisposed()
+    {
+        if (!_recvWait.IsIdle || Interlocked.Exchange(ref _drained, 1) != 0)
+        {
+            return;
+        }
+
+        int dropped = _queue.Drain();
+        if (dropped > 0)
+        {
+            // Keeps Capacity honest for a sender that looks after the receiver is gone.
+            _slots?.Release(dropped);
+        }
     }
 
     public ValueTask ClosedAsync(string? file, int line, string? member, CancellationToken cancellationToken)

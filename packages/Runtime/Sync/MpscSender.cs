@@ -43,7 +43,8 @@ public sealed class MpscSender<T> : IDisposable
     /// <param name="callerMemberName">Filled in by the compiler.</param>
     /// <returns>
     /// <see langword="true"/> once the value is queued; <see langword="false"/> if the receiver is
-    /// closed or disposed (before or while waiting): the value was not delivered and stays with the caller.
+    /// closed or disposed (before or while waiting), or if this was the last sender and it was disposed
+    /// while the send waited: the value was not delivered and stays with the caller.
     /// </returns>
     /// <exception cref="ObjectDisposedException">This sender was disposed.</exception>
     /// <exception cref="OperationCanceledException">The token fired, or the task was aborted or timed out, while waiting for room.</exception>
@@ -93,7 +94,7 @@ public sealed class MpscSender<T> : IDisposable
     /// <param name="callerFilePath">Filled in by the compiler.</param>
     /// <param name="callerLineNumber">Filled in by the compiler.</param>
     /// <param name="callerMemberName">Filled in by the compiler.</param>
-    /// <returns>The permit, or null if the receiver is closed or disposed. Send with it or dispose it.</returns>
+    /// <returns>The permit, or null if the receiver is closed or disposed, or if this was the last sender and it was disposed while the reservation waited. Send with it or dispose it.</returns>
     /// <exception cref="ObjectDisposedException">This sender was disposed.</exception>
     /// <exception cref="OperationCanceledException">The token fired, or the task was aborted or timed out, while waiting.</exception>
     /// <remarks>
@@ -159,7 +160,11 @@ public sealed class MpscSender<T> : IDisposable
         return new WeakMpscSender<T>(_channel);
     }
 
-    /// <summary>Drops this sender. When it is the last strong sender, the receiver sees the end of the stream after the queued messages.</summary>
+    /// <summary>
+    /// Drops this sender. When it is the last strong sender, the receiver sees the end of the stream after
+    /// the queued messages, and sends or reservations of this sender still waiting for room end with
+    /// <see langword="false"/> / <see langword="null"/> (nothing is queued after the end).
+    /// </summary>
     /// <remarks><para><b>Thread safety:</b> idempotent; may race with itself.</para></remarks>
     public void Dispose()
     {

@@ -190,10 +190,7 @@ internal class SyncWaiter : WaitNode, ILeaf, IValueTaskSource<bool>, IValueTaskS
     {
         // Validates the token (and that the wait is over) first, so a second await of the same
         // ValueTask, or a premature GetResult, cannot return the waiter to the pool.
-        if (_wait.GetStatus(token) == ValueTaskSourceStatus.Pending)
-        {
-            ThrowHelper.ThrowBadToken();
-        }
+        _wait.ThrowIfPending(token);
 
         // Read before the wait goes back to Idle: from then on an owned waiter may be reused at once.
         bool result = _result;

@@ -125,6 +125,79 @@ public sealed class MpscTests
         });
     }
 
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void LastSenderDisposedWhileItsSendWaits_SendFails_NothingQueuedAfterTheEnd(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            var (tx, rx) = Mpsc.Bounded<int>(1);
+            Assert.True(await tx.SendAsync(1));
+            JoinHandle<bool> blockedSend = SpindleTask.Spawn(async () => await tx.SendAsync(2));
+            JoinHandle<bool> blockedReserve = SpindleTask.Spawn(async () =>
+            {
+                MpscPermit<int>? permit = await tx.ReserveAsync();
+                permit?.Send(3);
+                return permit is not null;
+            });
+            await Waiting.UntilParkedOnAsync(runtime, blockedSend.Id, "mpsc.send");
+            await Waiting.UntilParkedOnAsync(runtime, blockedReserve.Id, "mpsc.send");
+            tx.Dispose();
+            // Taking 1 frees the slot the waiting send and reservation were queued for.
+            Assert.Equal(1, (await rx.RecvAsync()).Value);
+            Assert.False(await blockedSend);
+            Assert.False(await blockedReserve);
+            Assert.False((await rx.RecvAsync()).HasValue);
+            Assert.Equal(TryRecvStatus.Closed, rx.TryRecv(out _));
+            Assert.Equal(0, rx.Count);
+            rx.Dispose();
+        });
+    }
+
+    [Fact]
+    public void ReceiverDisposedWhileAReceiveIsWoken_ThatReceiveTakesItsMessage_TheRestIsDropped()
+    {
+        var (tx, rx) = Mpsc.Bounded<int>(4);
+        ValueTask<RecvResult<int>> pending = rx.RecvAsync();
+        Assert.False(pending.IsCompleted);
+        Assert.True(tx.SendAsync(1).IsCompletedSuccessfully);
+        Assert.True(tx.SendAsync(2).IsCompletedSuccessfully);
+        Assert.True(pending.IsCompleted);
+        // The receive is woken but has not taken its message: the Dispose leaves the queue to it.
+        rx.Dispose();
+        Assert.Equal(1, pending.GetAwaiter().GetResult().Value);
+        // The receive dropped what was left when it ended, returning every slot.
+        Assert.Equal(0, rx.Count);
+        Assert.Equal(4, tx.Capacity);
+        Assert.False(tx.SendAsync(3).AsTask().GetAwaiter().GetResult());
+        tx.Dispose();
+    }
+
+    [Fact]
+    public void PrematureGetResult_OnAPendingReceive_ThrowsAndLeavesTheWaitIntact()
+    {
+        var (tx, rx) = Mpsc.Unbounded<int>();
+        ValueTask<RecvResult<int>> pending = rx.RecvAsync();
+        Assert.Throws<InvalidOperationException>(() => pending.GetAwaiter().GetResult());
+        // Still pending: a second receive is refused, and the send completes the first.
+        Assert.Throws<InvalidOperationException>(() => { _ = rx.RecvAsync().AsTask(); });
+        Assert.True(tx.Send(7));
+        Task<RecvResult<int>> received = pending.AsTask();
+        Assert.True(received.Wait(Rt.Bound), "the receive was not completed by the send");
+        Assert.Equal(7, received.Result.Value);
+        var list = new List<int>();
+        ValueTask<int> many = rx.RecvManyAsync(list, 4);
+        Assert.Throws<InvalidOperationException>(() => many.GetAwaiter().GetResult());
+        Assert.True(tx.Send(8));
+        Task<int> receivedMany = many.AsTask();
+        Assert.True(receivedMany.Wait(Rt.Bound), "the receive was not completed by the send");
+        Assert.Equal(1, receivedMany.Result);
+        Assert.Equal([8], list);
+        tx.Dispose();
+        rx.Dispose();
+    }
+
     [Fact]
     public void ReceiverDispose_DropsQueuedMessages_SendsFail()
     {
