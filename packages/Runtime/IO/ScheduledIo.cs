@@ -363,11 +363,11 @@ internal sealed class ScheduledIo : IWaitOwner, IWaitResult<ReadyEvent>
         return Snapshot(MaskOf((Interest)amount));
     }
 
-    bool IWaitOwner.RemoveWaiter(SyncWaiter waiter)
+    bool IWaitOwner.RemoveWaiter(SyncWaiter waiter, short version)
     {
         lock (_lock)
         {
-            return _waiters.RemoveLocked(waiter);
+            return waiter.IsWait(version) && _waiters.RemoveLocked(waiter);
         }
     }
 

@@ -56,6 +56,28 @@ internal struct LeafWait
     /// <summary>The Spindle task whose continuation waits on this leaf (null before OnCompleted or outside tasks).</summary>
     public TaskCore? WaitingTask => Volatile.Read(ref _task);
 
+    /// <summary>
+    /// For <see cref="ILeaf.TryCancelWaitOf"/>: whether <paramref name="task"/> is the task waiting here,
+    /// and the <paramref name="version"/> of that wait, read between two checks of the task, so it is that
+    /// wait's (or a later one's, which the leaf's claim then refuses) — never an earlier one's. A leaf that
+    /// claims its wait by version (checked under its lock) so cannot cancel the next wait after the task's
+    /// wait completed and the leaf was reused, by another task or by the same one.
+    /// </summary>
+    public readonly bool TryGetVersionOf(TaskCore task, out short version)
+    {
+        version = 0;
+        if (!ReferenceEquals(Volatile.Read(in _task), task))
+        {
+            return false;
+        }
+
+        // Full fences: the version is read after the first check and before the second.
+        Interlocked.MemoryBarrier();
+        version = _core.Version;
+        Interlocked.MemoryBarrier();
+        return ReferenceEquals(Volatile.Read(in _task), task);
+    }
+
     /// <summary>Starts a wait; the returned token goes into the <see cref="System.Threading.Tasks.ValueTask"/>.</summary>
     public short Begin(ILeaf owner, string? file, int line, string? member, CancellationToken cancellationToken)
     {

@@ -57,7 +57,7 @@ internal static partial class ThrowHelper
             "Await the asynchronous form instead, or call it from SpawnBlocking or a thread outside the runtime.");
 
     [DoesNotReturn]
-    public static void ThrowTooManyPermits(int adding, int available) =>
-        throw new ArgumentOutOfRangeException(nameof(adding), adding,
-            $"Adding {adding} permits to the {available} available would exceed {int.MaxValue}. Release only permits that were acquired.");
+    public static void ThrowReleasedTwice(int releasing, int available, int limit) =>
+        throw new InvalidOperationException(
+            $"Releasing {releasing} permit(s) to the {available} available would exceed the limit of {limit}: a permit or guard was disposed more than once (or so was a copy of it). Nothing was released; dispose each permit or guard exactly once.");
 }

@@ -96,11 +96,33 @@ internal abstract partial class TaskCore
 
         if (ActiveScopes > 0)
         {
-            TimeoutScope? scope = TimeoutScope.Current;
-            if (scope is not null && scope.IsExpiredInChain(out TimeoutScope? expired))
-            {
-                throw expired!.CreateException();
-            }
+            ThrowIfExpired(TimeoutScope.Current);
+        }
+    }
+
+    /// <summary>The innermost timeout scope of the running code (null when the task has none): for a wait that goes on outside this flow.</summary>
+    internal TimeoutScope? CurrentScope => ActiveScopes > 0 ? TimeoutScope.Current : null;
+
+    /// <summary>
+    /// <see cref="ThrowIfCancelled()"/> for code that runs outside the flow that started its wait (a callback
+    /// in the task's poll, where the async-local scope is not set): <paramref name="scope"/> is the scope
+    /// that flow had, taken with <see cref="CurrentScope"/>.
+    /// </summary>
+    public void ThrowIfCancelled(TimeoutScope? scope)
+    {
+        if (IsAbortRequested)
+        {
+            throw AbortedException();
+        }
+
+        ThrowIfExpired(scope);
+    }
+
+    private static void ThrowIfExpired(TimeoutScope? scope)
+    {
+        if (scope is not null && scope.IsExpiredInChain(out TimeoutScope? expired))
+        {
+            throw expired!.CreateException();
         }
     }
 

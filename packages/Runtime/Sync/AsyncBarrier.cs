@@ -148,12 +148,12 @@ public sealed class AsyncBarrier : IWaitOwner
         return await WaitAsync(cancellationToken, file, line, member).ConfigureAwait(true);
     }
 
-    bool IWaitOwner.RemoveWaiter(SyncWaiter waiter)
+    bool IWaitOwner.RemoveWaiter(SyncWaiter waiter, short version)
     {
         lock (_lock)
         {
             // Unlinking is the withdrawal: the arrivals are the queued waiters.
-            return _waiters.RemoveLocked(waiter);
+            return waiter.IsWait(version) && _waiters.RemoveLocked(waiter);
         }
     }
 

@@ -151,9 +151,12 @@ public sealed class AsyncRwLock<T> : IWaitResult<AsyncRwLockReadGuard<T>>, IWait
     internal void ReleaseRead(long generation)
     {
         // A reader that held the lock kept writers out, so a changed generation means this guard was already released.
-        if (generation == Volatile.Read(ref _generation))
+        // A second Dispose of the same guard (or of a copy: the guard is a struct, copies share nothing) with
+        // no writer in between cannot be told from another reader's release while other readers hold the
+        // lock. It is caught when it would free more than MaxReaders permits, and then releases nothing.
+        if (generation == Volatile.Read(ref _generation) && !_core.TryRelease(1, MaxReaders, out int available))
         {
-            _core.Release(1);
+            ThrowHelper.ThrowReleasedTwice(1, available, MaxReaders);
         }
     }
 

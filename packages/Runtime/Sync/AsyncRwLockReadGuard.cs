@@ -35,5 +35,10 @@ public readonly struct AsyncRwLockReadGuard<T> : IDisposable
     }
 
     /// <summary>Releases read access.</summary>
+    /// <exception cref="InvalidOperationException">
+    /// The guard (or a copy of it) was already disposed and no other reader holds the lock, so releasing it
+    /// again would free more than <see cref="AsyncRwLock{T}.MaxReaders"/> permits; nothing is released.
+    /// Disposing a guard twice while other readers hold the lock cannot be detected: dispose it exactly once.
+    /// </exception>
     public void Dispose() => _lock?.ReleaseRead(_generation);
 }

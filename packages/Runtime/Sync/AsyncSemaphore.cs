@@ -127,7 +127,11 @@ public sealed class AsyncSemaphore : IWaitResult<SemaphorePermit>
     public void AddPermits(int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        _core.Release(count);
+        if (!_core.TryRelease(count, MaxPermits, out int available))
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), count,
+                $"Adding {count} permits to the {available} available would exceed MaxPermits ({MaxPermits}). Add fewer, or forget some first (ForgetPermits).");
+        }
     }
 
     /// <summary>Removes up to <paramref name="count"/> available permits for good (tokio's <c>forget_permits</c>).</summary>

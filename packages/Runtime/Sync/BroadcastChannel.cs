@@ -282,12 +282,12 @@ internal sealed class BroadcastChannel<T>
         }
     }
 
-    /// <summary>Unlinks a cancelled cursor; false if a completer took it first.</summary>
-    public bool RemoveWaiter(BroadcastCursor<T> cursor)
+    /// <summary>Unlinks a cancelled cursor; false if a completer took it first or it no longer carries the wait of <paramref name="version"/>.</summary>
+    public bool RemoveWaiter(BroadcastCursor<T> cursor, short version)
     {
         lock (_lock)
         {
-            return _waiters.RemoveLocked(cursor);
+            return cursor.IsWait(version) && _waiters.RemoveLocked(cursor);
         }
     }
 

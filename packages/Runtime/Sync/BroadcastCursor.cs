@@ -63,7 +63,7 @@ internal sealed class BroadcastCursor<T> : ChannelCursor<BroadcastResult<T>>
 
     protected override string Kind => "broadcast.recv";
 
-    protected override bool RemoveFromChannel() => _channel.RemoveWaiter(this);
+    protected override bool RemoveFromChannel(short version) => _channel.RemoveWaiter(this, version);
 
     protected override string DescribeResource() => _channel.DescribeCursor(this);
 

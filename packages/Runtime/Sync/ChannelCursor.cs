@@ -59,8 +59,15 @@ internal abstract class ChannelCursor<TResult> : WaitNode, ILeaf, IValueTaskSour
         }
     }
 
-    /// <summary>Unlinks the cursor from its channel's queue under the channel's lock; false if a completer took it first.</summary>
-    protected abstract bool RemoveFromChannel();
+    /// <summary>
+    /// Unlinks the cursor from its channel's queue under the channel's lock; false if a completer took it
+    /// first, or if the cursor no longer carries the wait of <paramref name="version"/> (<see cref="IsWait"/>,
+    /// checked under that lock).
+    /// </summary>
+    protected abstract bool RemoveFromChannel(short version);
+
+    /// <summary>Whether the cursor still carries the wait of <paramref name="version"/>.</summary>
+    public bool IsWait(short version) => _wait.Version == version;
 
     /// <summary>Resource text for listings (called outside any lock).</summary>
     protected abstract string DescribeResource();
@@ -68,11 +75,14 @@ internal abstract class ChannelCursor<TResult> : WaitNode, ILeaf, IValueTaskSour
     /// <summary>Takes what the wake-up was for, under the channel's lock, before the wait goes idle.</summary>
     protected abstract TResult TakeAfterWake();
 
-    public override bool TryCancelWait(Exception error) => RemoveFromChannel() && _wait.TryComplete(error);
+    // A token's registration is disposed before the next wait begins, so its callback can only be for the current wait.
+    public override bool TryCancelWait(Exception error) => TryCancelWait(error, _wait.Version);
+
+    private bool TryCancelWait(Exception error, short version) => RemoveFromChannel(version) && _wait.TryComplete(error);
 
     // A receiver may be awaited by one task after another: a stale abort of the earlier task must not end the later wait.
     bool ILeaf.TryCancelWaitOf(TaskCore task, Exception error) =>
-        ReferenceEquals(_wait.WaitingTask, task) && TryCancelWait(error);
+        _wait.TryGetVersionOf(task, out short version) && TryCancelWait(error, version);
 
     public override LeafInfo Describe() => _wait.Describe(Kind, DescribeResource());
 

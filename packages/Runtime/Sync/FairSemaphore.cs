@@ -106,7 +106,10 @@ internal sealed class FairSemaphore : IWaitOwner
             SyncWaiter<TResult> deferred = SyncWaiter<TResult>.Rent(this, producer, amount);
             short deferredToken = deferred.Begin(file, line, member);
             deferred.DeferredToken = cancellationToken;
-            TaskCore.Current!.EnqueueYield(s_acquireAfterYield, deferred);
+            TaskCore task = TaskCore.Current!;
+            // The deferred step runs in the task's next poll, outside this flow: it gets the scope from here.
+            deferred.DeferredScope = task.CurrentScope;
+            task.EnqueueYield(s_acquireAfterYield, deferred);
             return new ValueTask<TResult>(deferred, deferredToken);
         }
 
@@ -158,8 +161,9 @@ internal sealed class FairSemaphore : IWaitOwner
         CancellationToken cancellationToken = waiter.DeferredToken;
         try
         {
-            // Abort, an expired timeout or the token may have fired while the task was yielding.
-            TaskCore.Current?.ThrowIfCancelled();
+            // Abort, an expired timeout or the token may have fired while the task was yielding (a timeout
+            // that fired then could not end the wait: it was in no queue).
+            TaskCore.Current?.ThrowIfCancelled(waiter.DeferredScope);
             cancellationToken.ThrowIfCancellationRequested();
         }
         catch (OperationCanceledException error)
@@ -201,7 +205,7 @@ internal sealed class FairSemaphore : IWaitOwner
             // could not end it. Now that it is queued (or already granted), end it here if so.
             try
             {
-                TaskCore.Current?.ThrowIfCancelled();
+                TaskCore.Current?.ThrowIfCancelled(waiter.DeferredScope);
             }
             catch (OperationCanceledException error)
             {
@@ -212,15 +216,28 @@ internal sealed class FairSemaphore : IWaitOwner
         SyncWaiter.CompleteChain(ready, true);
     }
 
-    /// <summary>Adds permits and hands them to queued waiters in order.</summary>
+    /// <summary>Adds permits and hands them to queued waiters in order; more than <see cref="int.MaxValue"/> available means a permit was released twice.</summary>
     public void Release(int amount)
+    {
+        if (!TryRelease(amount, int.MaxValue, out int available))
+        {
+            ThrowHelper.ThrowReleasedTwice(amount, available, int.MaxValue);
+        }
+    }
+
+    /// <summary>
+    /// Adds permits and hands them to queued waiters in order, unless that would make more than
+    /// <paramref name="limit"/> available: then nothing changes and <paramref name="available"/> is the count seen.
+    /// </summary>
+    public bool TryRelease(int amount, int limit, out int available)
     {
         int current = Volatile.Read(ref _permits);
         while (true)
         {
-            if (amount > int.MaxValue - current)
+            if (amount > limit - current)
             {
-                ThrowHelper.ThrowTooManyPermits(amount, current);
+                available = current;
+                return false;
             }
 
             // Full fence before reading _waiting below (pairs with the increment-then-recheck in AcquireSlow).
@@ -233,9 +250,10 @@ internal sealed class FairSemaphore : IWaitOwner
             current = seen;
         }
 
+        available = current + amount;
         if (Volatile.Read(ref _waiting) == 0)
         {
-            return;
+            return true;
         }
 
         WaitNode? ready;
@@ -245,6 +263,7 @@ internal sealed class FairSemaphore : IWaitOwner
         }
 
         SyncWaiter.CompleteChain(ready, true);
+        return true;
     }
 
     /// <summary>Removes up to <paramref name="amount"/> available permits for good; returns how many.</summary>
@@ -326,12 +345,12 @@ internal sealed class FairSemaphore : IWaitOwner
         return first;
     }
 
-    bool IWaitOwner.RemoveWaiter(SyncWaiter waiter)
+    bool IWaitOwner.RemoveWaiter(SyncWaiter waiter, short version)
     {
         WaitNode? ready;
         lock (_lock)
         {
-            if (!_waiters.RemoveLocked(waiter))
+            if (!waiter.IsWait(version) || !_waiters.RemoveLocked(waiter))
             {
                 return false;
             }

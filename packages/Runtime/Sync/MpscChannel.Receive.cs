@@ -277,16 +277,28 @@ internal sealed partial class MpscChannel<T> : ILeaf, IValueTaskSource<RecvResul
 
     bool ILeaf.TryCancelWait(Exception error) => TryCancelReceive(error);
 
-    bool ILeaf.TryCancelWaitOf(TaskCore task, Exception error) =>
-        ReferenceEquals(_recvWait.WaitingTask, task) && TryCancelReceive(error);
-
-    private bool TryCancelReceive(Exception error)
+    bool ILeaf.TryCancelWaitOf(TaskCore task, Exception error)
     {
-        // Acquire: pairs with the exchange in BeginWait. A cancellation claims whatever is published;
-        // the token's registration is disposed before the next wait begins, so it cannot be a later one.
+        // The claim is by generation, read between two checks of the task (as LeafWait.TryGetVersionOf does
+        // for the version): an abort that lost the race with this wait's completion cannot claim the next
+        // wait, by another task or the same one.
+        if (!ReferenceEquals(_recvWait.WaitingTask, task))
+        {
+            return false;
+        }
+
+        Interlocked.MemoryBarrier();
         long state = Volatile.Read(ref _recvState);
-        return (state & WaitingBit) != 0 && TryClaim(state) && _recvWait.TryComplete(error);
+        Interlocked.MemoryBarrier();
+        return ReferenceEquals(_recvWait.WaitingTask, task) && TryCancelReceive(state, error);
     }
+
+    // Acquire: pairs with the exchange in BeginWait. The token's registration is disposed before the next
+    // wait begins, so a token callback can only be for the wait that is published now.
+    private bool TryCancelReceive(Exception error) => TryCancelReceive(Volatile.Read(ref _recvState), error);
+
+    private bool TryCancelReceive(long state, Exception error) =>
+        (state & WaitingBit) != 0 && TryClaim(state) && _recvWait.TryComplete(error);
 
     LeafInfo ILeaf.Describe() => _recvWait.Describe("mpsc.recv", $"{Count} queued, {SenderCount} sender(s)");
 }

@@ -451,11 +451,11 @@ internal sealed partial class MpscChannel<T> : IWaitOwner
         await ClosedAsync(file, line, member, cancellationToken).ConfigureAwait(true);
     }
 
-    bool IWaitOwner.RemoveWaiter(SyncWaiter waiter)
+    bool IWaitOwner.RemoveWaiter(SyncWaiter waiter, short version)
     {
         lock (_lock)
         {
-            return _closedWaiters.RemoveLocked(waiter);
+            return waiter.IsWait(version) && _closedWaiters.RemoveLocked(waiter);
         }
     }
 

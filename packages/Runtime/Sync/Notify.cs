@@ -217,11 +217,11 @@ public sealed class Notify : IWaitOwner
         return NotifyOutcome.Woke;
     }
 
-    bool IWaitOwner.RemoveWaiter(SyncWaiter waiter)
+    bool IWaitOwner.RemoveWaiter(SyncWaiter waiter, short version)
     {
         // Nothing else to pass on: a notify waiter holds nothing while it is queued.
         _gate.Enter();
-        bool removed = _waiters.RemoveLocked(waiter);
+        bool removed = waiter.IsWait(version) && _waiters.RemoveLocked(waiter);
         _gate.Exit();
         return removed;
     }

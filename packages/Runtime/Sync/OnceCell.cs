@@ -287,12 +287,12 @@ public sealed class OnceCell<T> : IWaitOwner
         next?.Complete(false);
     }
 
-    bool IWaitOwner.RemoveWaiter(SyncWaiter waiter)
+    bool IWaitOwner.RemoveWaiter(SyncWaiter waiter, short version)
     {
         lock (_lock)
         {
             // A waiter holds nothing while queued: leaving frees nothing for the others.
-            return _waiters.RemoveLocked(waiter);
+            return waiter.IsWait(version) && _waiters.RemoveLocked(waiter);
         }
     }
 

@@ -385,9 +385,11 @@ public sealed class OneshotReceiver<T> : IDisposable, IValueTaskSource<RecvResul
 
     LeafInfo ILeaf.Describe() => _wait.Describe("oneshot.recv", "waiting for the value");
 
-    bool IWaitOwner.RemoveWaiter(SyncWaiter waiter) =>
-        // Unpublishes a cancelled ClosedAsync; fails if Close or the sender's Dispose took it first.
-        Interlocked.CompareExchange(ref _closedWaiter, null, waiter) == waiter;
+    bool IWaitOwner.RemoveWaiter(SyncWaiter waiter, short version) =>
+        // Unpublishes a cancelled ClosedAsync; fails if Close or the sender's Dispose took it first. The
+        // version is checked before the exchange: this receiver has one ClosedAsync wait at a time, and
+        // its next one starts only after this one's result was taken.
+        waiter.IsWait(version) && Interlocked.CompareExchange(ref _closedWaiter, null, waiter) == waiter;
 
     (string Kind, string? Resource) IWaitOwner.DescribeWaiter(SyncWaiter waiter) => ("oneshot.closed", "receiver open");
 }

@@ -6,6 +6,7 @@ using System.Threading.Tasks.Sources;
 using Spindle.Diagnostics;
 using Spindle.Internal;
 using Spindle.Scheduling;
+using Spindle.Time;
 
 namespace Spindle.Sync;
 
@@ -17,7 +18,7 @@ namespace Spindle.Sync;
 /// <remarks>
 /// <para>
 /// Life: Rent → <see cref="Begin"/> and queue (owner's lock) → unlinked by exactly one of a
-/// completer (<see cref="Complete"/>) or a cancellation (<see cref="TryCancelWait"/> through
+/// completer (<see cref="Complete"/>) or a cancellation (<see cref="TryCancelWait(Exception)"/> through
 /// <see cref="IWaitOwner.RemoveWaiter"/>) → result taken in GetResult → back to the pool.
 /// </para>
 /// <para>
@@ -101,6 +102,7 @@ internal class SyncWaiter : WaitNode, ILeaf, IValueTaskSource<bool>, IValueTaskS
 
         _owner = null;
         DeferredToken = default;
+        DeferredScope = null;
         Recycle();
     }
 
@@ -142,6 +144,9 @@ internal class SyncWaiter : WaitNode, ILeaf, IValueTaskSource<bool>, IValueTaskS
     /// <summary>The token of a wait that joins its queue later (after a forced yield).</summary>
     public CancellationToken DeferredToken { get; set; }
 
+    /// <summary>The timeout scope of a wait that joins its queue later: the deferred step runs outside the flow that set it.</summary>
+    public TimeoutScope? DeferredScope { get; set; }
+
     /// <summary>Completes every waiter of a chain built from unlinked waiters (linked through Next).</summary>
     public static void CompleteChain(WaitNode? chain, bool result)
     {
@@ -155,10 +160,16 @@ internal class SyncWaiter : WaitNode, ILeaf, IValueTaskSource<bool>, IValueTaskS
         }
     }
 
-    public override bool TryCancelWait(Exception error)
+    /// <summary>Whether the waiter still carries the wait of <paramref name="version"/>; owners check it under their lock.</summary>
+    public bool IsWait(short version) => _wait.Version == version;
+
+    // A token's registration is disposed before the waiter is reused, so its callback can only be for the current wait.
+    public override bool TryCancelWait(Exception error) => TryCancelWait(error, _wait.Version);
+
+    private bool TryCancelWait(Exception error, short version)
     {
         IWaitOwner? owner = _owner;
-        if (owner is null || !owner.RemoveWaiter(this))
+        if (owner is null || !owner.RemoveWaiter(this, version))
         {
             return false;
         }
@@ -166,8 +177,10 @@ internal class SyncWaiter : WaitNode, ILeaf, IValueTaskSource<bool>, IValueTaskS
         return _wait.TryComplete(error);
     }
 
+    // Checking only the task let an abort that lost the race with the wait's completion unlink the waiter
+    // after it was recycled and queued for another task's wait; the owner now checks the version too.
     bool ILeaf.TryCancelWaitOf(TaskCore task, Exception error) =>
-        ReferenceEquals(_wait.WaitingTask, task) && TryCancelWait(error);
+        _wait.TryGetVersionOf(task, out short version) && TryCancelWait(error, version);
 
     public override LeafInfo Describe()
     {

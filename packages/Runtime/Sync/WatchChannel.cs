@@ -347,19 +347,19 @@ internal sealed class WatchChannel<T> : IWaitOwner
         await ClosedAsync(file, line, member, cancellationToken).ConfigureAwait(true);
     }
 
-    public bool RemoveWaiter(WatchCursor<T> cursor)
+    public bool RemoveWaiter(WatchCursor<T> cursor, short version)
     {
         lock (_lock)
         {
-            return _changeWaiters.RemoveLocked(cursor);
+            return cursor.IsWait(version) && _changeWaiters.RemoveLocked(cursor);
         }
     }
 
-    bool IWaitOwner.RemoveWaiter(SyncWaiter waiter)
+    bool IWaitOwner.RemoveWaiter(SyncWaiter waiter, short version)
     {
         lock (_lock)
         {
-            return _closedWaiters.RemoveLocked(waiter);
+            return waiter.IsWait(version) && _closedWaiters.RemoveLocked(waiter);
         }
     }
 

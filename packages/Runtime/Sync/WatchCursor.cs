@@ -24,7 +24,7 @@ internal sealed class WatchCursor<T> : ChannelCursor<bool>
 
     protected override string Kind => "watch.changed";
 
-    protected override bool RemoveFromChannel() => _channel.RemoveWaiter(this);
+    protected override bool RemoveFromChannel(short version) => _channel.RemoveWaiter(this, version);
 
     protected override string DescribeResource() => _channel.DescribeCursor(this);
 

@@ -124,6 +124,29 @@ public sealed class AsyncRwLockTests
     }
 
     [Fact]
+    public void ReadGuard_DisposedTwiceWithNoOtherReader_ThrowsAndFreesNothing()
+    {
+        var rw = new AsyncRwLock<int>(3, maxReaders: 4);
+        Assert.True(rw.TryRead(out AsyncRwLockReadGuard<int> read));
+        AsyncRwLockReadGuard<int> copy = read;
+        read.Dispose();
+        InvalidOperationException error = Assert.Throws<InvalidOperationException>(copy.Dispose);
+        Assert.Contains("more than once", error.Message, StringComparison.Ordinal);
+        // No extra permit: a writer still keeps every reader out, and exactly four readers fit.
+        Assert.True(rw.TryWrite(out AsyncRwLockWriteGuard<int> write));
+        Assert.False(rw.TryRead(out _));
+        write.Dispose();
+        var readers = new List<AsyncRwLockReadGuard<int>>();
+        while (readers.Count < 5 && rw.TryRead(out AsyncRwLockReadGuard<int> r))
+        {
+            readers.Add(r);
+        }
+
+        Assert.Equal(4, readers.Count);
+        readers.ForEach(r => r.Dispose());
+    }
+
+    [Fact]
     public void Constructor_BadMaxReaders_Throws()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new AsyncRwLock<int>(0, maxReaders: 0));

@@ -191,6 +191,7 @@ public sealed class AsyncSemaphoreTests
         semaphore.AddPermits(1);
         ArgumentOutOfRangeException overflow = Assert.Throws<ArgumentOutOfRangeException>(() => semaphore.AddPermits(int.MaxValue));
         Assert.Contains("exceed", overflow.Message, StringComparison.Ordinal);
+        Assert.Equal("count", overflow.ParamName);
         Assert.Equal(1, semaphore.AvailablePermits);
         Assert.Throws<ArgumentOutOfRangeException>(() => semaphore.AcquireManyAsync(0));
         Assert.Throws<ArgumentOutOfRangeException>(() => semaphore.TryAcquireMany(-2, out _));
@@ -262,6 +263,34 @@ public sealed class AsyncSemaphoreTests
             return forcedYields;
         });
         Assert.True(forced >= 1_000 / 128 - 1, $"expected forced yields every 128 acquisitions, saw {forced}");
+    }
+
+    [Fact]
+    public void AcquireAsync_DeferredByTheBudget_EndsWithTheTimeoutThatExpiredDuringItsYield()
+    {
+        using Runtime runtime = Rt.Build(RuntimeFlavor.CurrentThread, paused: true);
+        Rt.Run(runtime, async () =>
+        {
+            var semaphore = new AsyncSemaphore(1);
+            int rounds = 0;
+            JoinHandle looper = SpindleTask.Spawn(() => Time.TimeoutAsync(TimeSpan.FromSeconds(1), async _ =>
+            {
+                while (true)
+                {
+                    using SemaphorePermit permit = await semaphore.AcquireAsync();
+                    rounds++;
+                }
+            }));
+            // On one thread the looper is suspended only in the forced yield of a deferred acquire, holding nothing.
+            await Waiting.UntilAsync(() => rounds > Spindle.Internal.Coop.Budget);
+            using SemaphorePermit held = await semaphore.AcquireAsync();
+            int before = rounds;
+            // The scope expires while the acquire is deferred (in no queue, so the timer cannot end it).
+            await Time.AdvanceAsync(TimeSpan.FromSeconds(2));
+            // It must see the expired scope when it runs, not queue behind the permit held here.
+            await Assert.ThrowsAsync<TimeoutException>(async () => await looper);
+            Assert.Equal(before, rounds);
+        });
     }
 
     [Fact]
