@@ -94,14 +94,16 @@ public static class Time
     /// cancellation then surfaces from this method as <see cref="TimeoutException"/>.
     /// </summary>
     /// <typeparam name="T">The operation's result.</typeparam>
-    /// <param name="duration">Time allowed.</param>
+    /// <param name="duration">Time allowed: zero or more, or <see cref="Timeout.InfiniteTimeSpan"/> for no deadline (a scope that only passes on abort and enclosing timeouts).</param>
     /// <param name="operation">The operation; pass the token on to foreign awaits.</param>
     /// <returns>The operation's result.</returns>
     /// <exception cref="TimeoutException">The deadline passed first.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="duration"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
     /// <remarks>
     /// <para><b>Cancellation:</b> a timeout is a cancellation scope: work inside it is cancelled, not
     /// abandoned; its <c>finally</c> blocks run before this method throws. Tasks spawned inside are not
-    /// covered (as in tokio).</para>
+    /// covered (as in tokio). The token given to the operation is also cancelled when an enclosing
+    /// timeout expires or the task is aborted, so a foreign await that takes it ends then too.</para>
     /// <para><b>Precision:</b> the deadline is counted as <see cref="SleepAsync"/> counts it, from this call.</para>
     /// <para><b>An operation that does not wait:</b> the timer is set only when the operation first waits
     /// (as tokio polls the operation before its timer), so one that finishes without waiting costs no timer
@@ -118,10 +120,11 @@ public static class Time
     }
 
     /// <summary>Runs an operation with a deadline (see <see cref="TimeoutAsync{T}(TimeSpan, Func{CancellationToken, Task{T}})"/>).</summary>
-    /// <param name="duration">Time allowed.</param>
+    /// <param name="duration">Time allowed: zero or more, or <see cref="Timeout.InfiniteTimeSpan"/> for no deadline (a scope that only passes on abort and enclosing timeouts).</param>
     /// <param name="operation">The operation.</param>
     /// <returns>A task that completes when the operation does.</returns>
     /// <exception cref="TimeoutException">The deadline passed first.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="duration"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
     public static Task TimeoutAsync(TimeSpan duration, Func<CancellationToken, Task> operation)
     {
         ArgumentNullException.ThrowIfNull(operation);
@@ -130,10 +133,11 @@ public static class Time
 
     /// <summary>Runs a value-task operation with a deadline (see <see cref="TimeoutAsync{T}(TimeSpan, Func{CancellationToken, Task{T}})"/>).</summary>
     /// <typeparam name="T">The operation's result.</typeparam>
-    /// <param name="duration">Time allowed.</param>
+    /// <param name="duration">Time allowed: zero or more, or <see cref="Timeout.InfiniteTimeSpan"/> for no deadline (a scope that only passes on abort and enclosing timeouts).</param>
     /// <param name="operation">The operation.</param>
     /// <returns>The operation's result.</returns>
     /// <exception cref="TimeoutException">The deadline passed first.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="duration"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
     public static Task<T> TimeoutAsync<T>(TimeSpan duration, Func<CancellationToken, ValueTask<T>> operation)
     {
         ArgumentNullException.ThrowIfNull(operation);
@@ -143,6 +147,14 @@ public static class Time
     private static async Task<T> TimeoutCoreAsync<T>(TimeSpan duration, Func<object, CancellationToken, ValueTask<T>> invoke, object operation)
     {
         RuntimeCore runtime = RequireTime("Time.TimeoutAsync");
+        // As Task.WaitAsync and CancelAfter: InfiniteTimeSpan means no deadline; any other negative is a mistake.
+        bool timed = duration != Timeout.InfiniteTimeSpan;
+        if (timed && duration < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(duration), duration,
+                "A timeout must be zero or positive, or Timeout.InfiniteTimeSpan for none.");
+        }
+
         TaskCore? task = TaskCore.Current;
         var scope = new TimeoutScope(runtime, task, TimeoutScope.Current, duration);
         // Flows into the operation only: async methods restore the caller's async-locals on return.
@@ -150,14 +162,15 @@ public static class Time
         task?.EnterScope();
         try
         {
-            long deadline = runtime.Clock.DeadlineAfter(duration, out long now);
+            long now = 0;
+            long deadline = timed ? runtime.Clock.DeadlineAfter(duration, out now) : 0;
             ValueTask<T> pending = invoke(operation, scope.Token);
             if (!pending.IsCompleted)
             {
                 // The timer goes into the wheel only when the operation waits, as tokio registers a timeout's
                 // timer at its first pending poll: one that finishes at once never touches the timer driver.
                 // The deadline still counts from the reading above, taken before the operation started.
-                scope.Arm(deadline, now);
+                scope.Watch(deadline, now, timed);
             }
 
             return await pending.ConfigureAwait(true);

@@ -23,9 +23,14 @@ internal sealed class TimeoutScope : TimerEntry, IDisposable
     private const int Firing = 1;
     private const int Closed = 2;
 
+    private static readonly Action<object?> s_cancelToken = static state => ((TimeoutScope)state!).CancelToken();
+
     private readonly CancellationTokenSource _cts = new();
     private volatile bool _expired;
     private bool _armed;
+    // The token also ends when an enclosing scope's token does or the task is aborted (see Watch).
+    private CancellationTokenRegistration _parentLink;
+    private CancellationTokenRegistration _taskLink;
     // Open → Firing (the deadline passed) or Closed (disposed first), by CAS: the driver fires an entry
     // after taking it out of the wheel, so Dispose's Cancel can miss a firing that is about to run.
     private int _state;
@@ -92,31 +97,62 @@ internal sealed class TimeoutScope : TimerEntry, IDisposable
     {
         if (Interlocked.CompareExchange(ref _state, Firing, Open) != Open)
         {
-            // Disposed first: the operation ended before its deadline.
+            // Disposed first: the operation ended before its deadline. Or its token was cancelled first by
+            // an enclosing scope or an abort, whose own cancellation ends the leaves inside.
             return;
         }
 
         _expired = true;
+        CancelSource();
+        Task?.CancelLeaves(this, CreateException());
+    }
+
+    /// <summary>An enclosing scope's token or the task's was cancelled: cancels this scope's token (for foreign awaits).</summary>
+    private void CancelToken()
+    {
+        // The same claim as Fire's, so Dispose never disposes the source under this Cancel.
+        if (Interlocked.CompareExchange(ref _state, Firing, Open) == Open)
+        {
+            CancelSource();
+        }
+    }
+
+    private void CancelSource()
+    {
         try
         {
             _cts.Cancel();
         }
-#pragma warning disable CA1031 // Callbacks on the scope's token must not break the timer driver.
+#pragma warning disable CA1031 // Callbacks on the scope's token must not break the timer driver or the canceller.
         catch (Exception error)
 #pragma warning restore CA1031
         {
             Runtime.ReportUnhandled(Task, error);
         }
-
-        Task?.CancelLeaves(this, CreateException());
     }
 
     /// <summary>
-    /// Puts the scope's timer into the wheel (or fires it now if its deadline has passed), once the
-    /// operation inside has gone pending; <paramref name="nowTicks"/> is the reading the deadline counts from.
+    /// Once the operation inside has gone pending: links the scope's token to the enclosing scope's
+    /// token and the task's abort (the Spindle leaves inside are ended by those directly; a foreign await
+    /// only sees this token), and puts the scope's timer into the wheel (or fires it now if its deadline
+    /// has passed); <paramref name="nowTicks"/> is the reading the deadline counts from. A scope without a
+    /// deadline (<see cref="Timeout.InfiniteTimeSpan"/>) passes <paramref name="timed"/> false: links only.
     /// </summary>
-    public void Arm(long deadlineTicks, long nowTicks)
+    public void Watch(long deadlineTicks, long nowTicks, bool timed)
     {
+        // Only a pending operation pays for the links (a registration each; the task's source is made once per task).
+        // A token already cancelled runs the callback here, at once.
+        _parentLink = Parent?.LinkToken(this) ?? default;
+        if (Task is not null)
+        {
+            _taskLink = Task.CancellationToken.UnsafeRegister(s_cancelToken, this);
+        }
+
+        if (!timed)
+        {
+            return;
+        }
+
         _armed = true;
         if (!Runtime.Time.Register(this, deadlineTicks, nowTicks))
         {
@@ -124,8 +160,25 @@ internal sealed class TimeoutScope : TimerEntry, IDisposable
         }
     }
 
+    /// <summary>Makes <paramref name="inner"/>'s token end with this scope's; nothing if this scope is already closed.</summary>
+    private CancellationTokenRegistration LinkToken(TimeoutScope inner)
+    {
+        try
+        {
+            return _cts.Token.UnsafeRegister(s_cancelToken, inner);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed: the inner scope outlived this one (work this operation left running); nothing to link to.
+            return default;
+        }
+    }
+
     public void Dispose()
     {
+        // First, so no link callback runs after this (Dispose waits for one running on another thread).
+        _parentLink.Dispose();
+        _taskLink.Dispose();
         if (_armed)
         {
             Runtime.Time.Cancel(this);

@@ -331,6 +331,70 @@ public sealed class TimeTests
         Assert.Equal(0, runtime.Core().Time.Count);
     }
 
+    [Fact]
+    public void Timeout_EnclosingTimeoutExpires_InnerTokenIsCancelledForForeignAwaits()
+    {
+        using Runtime runtime = Rt.Build(RuntimeFlavor.CurrentThread, paused: true);
+        Rt.Run(runtime, async () =>
+        {
+            bool innerTokenCancelled = false;
+            Instant start = Instant.Now;
+            // Only the inner token can end the foreign await: the outer deadline must reach it (not the inner one, an hour later).
+            await Assert.ThrowsAsync<TimeoutException>(() => Time.TimeoutAsync(Sec, _ => Time.TimeoutAsync(TimeSpan.FromHours(1), async ct =>
+            {
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, ct);
+                }
+                finally
+                {
+                    innerTokenCancelled = ct.IsCancellationRequested;
+                }
+            })));
+            Assert.True(innerTokenCancelled);
+            Assert.Equal(Sec, Instant.Now - start);
+            Assert.Equal(0, runtime.Core().Time.Count);
+        });
+    }
+
+    [Fact]
+    public void Timeout_TaskAborted_TokenIsCancelledForForeignAwaits()
+    {
+        using Runtime runtime = Rt.Build(RuntimeFlavor.CurrentThread, paused: true);
+        Rt.Run(runtime, async () =>
+        {
+            var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            JoinHandle handle = SpindleTask.Spawn(() => Time.TimeoutAsync(Timeout.InfiniteTimeSpan, async ct =>
+            {
+                waiting.SetResult();
+                await Task.Delay(Timeout.Infinite, ct);
+            }));
+            await Rt.Within(waiting.Task);
+            handle.Abort();
+            await Assert.ThrowsAsync<TaskAbortedException>(async () => await handle);
+        });
+    }
+
+    [Fact]
+    public void Timeout_Infinite_NeverExpires_NegativeIsRefused()
+    {
+        using Runtime runtime = Rt.Build(RuntimeFlavor.CurrentThread, paused: true);
+        Rt.Run(runtime, async () =>
+        {
+            Instant start = Instant.Now;
+            int result = await Time.TimeoutAsync(Timeout.InfiniteTimeSpan, async _ =>
+            {
+                await Time.SleepAsync(TimeSpan.FromDays(3));
+                return 5;
+            });
+            Assert.Equal(5, result);
+            Assert.Equal(TimeSpan.FromDays(3), Instant.Now - start);
+            var negative = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Time.TimeoutAsync(TimeSpan.FromMilliseconds(-2), _ => Task.CompletedTask));
+            Assert.Equal("duration", negative.ParamName);
+            Assert.Equal(0, runtime.Core().Time.Count);
+        });
+    }
+
     /// <summary>A 1 s timeout around a wait that never ends, with <paramref name="atDeadline"/> on its token: true once it timed out.</summary>
     private static async Task<bool> TimesOutAfterItsCallbackRan(Action atDeadline)
     {
