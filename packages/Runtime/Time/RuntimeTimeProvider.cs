@@ -82,7 +82,9 @@ internal sealed class RuntimeTimeProvider : TimeProvider
                 // One step, so a registration a racing Fire made is replaced rather than doubled.
                 if (!_runtime.Time.Rearm(this, _dueTicks, now, generation: 0))
                 {
-                    ThreadPool.UnsafeQueueUserWorkItem(static t => ((ProviderTimer)t!).Fire(), this, preferLocal: false);
+                    // Due now: fired on the thread pool (not under this lock); a paused clock waits for it.
+                    _runtime.Time.InhibitAutoAdvance();
+                    ThreadPool.UnsafeQueueUserWorkItem(static t => ((ProviderTimer)t!).FireThenAllow(), this, preferLocal: false);
                 }
 
                 return true;
@@ -124,7 +126,33 @@ internal sealed class RuntimeTimeProvider : TimeProvider
                 }
             }
 
-            ThreadPool.UnsafeQueueUserWorkItem(static t => { var p = (ProviderTimer)t!; p._callback(p._state); }, this, preferLocal: false);
+            // A paused clock does not jump ahead while the callback runs (it may set timers or wake tasks).
+            _runtime.Time.InhibitAutoAdvance();
+            ThreadPool.UnsafeQueueUserWorkItem(static t => ((ProviderTimer)t!).RunCallback(), this, preferLocal: false);
+        }
+
+        private void RunCallback()
+        {
+            try
+            {
+                _callback(_state);
+            }
+            finally
+            {
+                _runtime.Time.AllowAutoAdvance();
+            }
+        }
+
+        private void FireThenAllow()
+        {
+            try
+            {
+                Fire();
+            }
+            finally
+            {
+                _runtime.Time.AllowAutoAdvance();
+            }
         }
 
         public void Dispose()

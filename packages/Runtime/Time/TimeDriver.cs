@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using System.Collections.Generic;
 using Spindle.Internal;
 
@@ -36,8 +37,30 @@ internal sealed class TimeDriver
         _baseTicks = clock.NowTicks;
     }
 
+    // Work started by a timer that runs off the runtime (a TimeProvider callback on the thread pool).
+    private int _autoAdvanceInhibitors;
+
     /// <summary>Raised (outside the gate) when a new timer is due before the parked thread's wake-up time.</summary>
     public Action? DeadlineAdvanced { get; set; }
+
+    /// <summary>
+    /// Whether a paused clock may jump to the next timer when the runtime is idle: not while work a timer
+    /// started is still running off the runtime (tokio's inhibit_auto_advance), since that work may start
+    /// more timers or wake tasks, and time must not run ahead of it.
+    /// </summary>
+    public bool AutoAdvanceAllowed => Volatile.Read(ref _autoAdvanceInhibitors) == 0;
+
+    /// <summary>Counts work off the runtime that auto-advance waits for; pair with <see cref="AllowAutoAdvance"/>.</summary>
+    public void InhibitAutoAdvance() => Interlocked.Increment(ref _autoAdvanceInhibitors);
+
+    /// <summary>Ends one <see cref="InhibitAutoAdvance"/>; the last one wakes the parked thread so it can advance now.</summary>
+    public void AllowAutoAdvance()
+    {
+        if (Interlocked.Decrement(ref _autoAdvanceInhibitors) == 0 && _clock.IsPaused)
+        {
+            DeadlineAdvanced?.Invoke();
+        }
+    }
 
     public RuntimeClock Clock => _clock;
 

@@ -316,6 +316,38 @@ public sealed class TimeTests
         });
     }
 
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void TimeProviderTimer_PausedClockDoesNotAutoAdvanceWhileItsCallbackRuns(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, paused: true);
+        Rt.Run(runtime, async () =>
+        {
+            TimeProvider provider = runtime.Handle.TimeProvider;
+            long start = provider.GetTimestamp();
+            // The next timer an idle runtime would jump to.
+            JoinHandle sleeper = SpindleTask.Spawn(async () => await Time.SleepAsync(TimeSpan.FromHours(1)));
+            var clockInCallback = new TaskCompletionSource<(long Entry, long Exit, bool Inhibited)>(TaskCreationOptions.RunContinuationsAsynchronously);
+            using ITimer timer = provider.CreateTimer(_ =>
+            {
+                long entry = provider.GetTimestamp();
+                bool inhibited = !runtime.Core().Time.AutoAdvanceAllowed;
+                // The runtime is idle meanwhile (the main task awaits this callback): a jump to the sleeper's
+                // hour would show here. Bounded: the old code jumped within a few milliseconds.
+                SpinWait.SpinUntil(() => provider.GetTimestamp() != entry, TimeSpan.FromMilliseconds(500));
+                clockInCallback.SetResult((entry, provider.GetTimestamp(), inhibited));
+            }, null, Sec, Timeout.InfiniteTimeSpan);
+            var (entry, exit, inhibited) = await Rt.Within(clockInCallback.Task);
+            Assert.True(inhibited, "a running TimeProvider callback must hold auto-advance");
+            Assert.Equal(Sec, TimeSpan.FromTicks(entry - start));
+            Assert.Equal(entry, exit);
+            // Once the callback is over, the idle runtime advances again.
+            await Rt.Within(sleeper.AsTask());
+            Assert.Equal(TimeSpan.FromHours(1), TimeSpan.FromTicks(provider.GetTimestamp() - start));
+            Assert.True(runtime.Core().Time.AutoAdvanceAllowed);
+        });
+    }
+
     [Fact]
     public void TimeProviderTimer_BadTimes_ThrowAsSystemThreadingTimer()
     {

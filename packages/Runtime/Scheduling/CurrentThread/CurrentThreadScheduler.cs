@@ -54,7 +54,7 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
         _stats = runtime.Metrics.Workers[0];
         _spinTicks = IdleSpin.ToTicks(runtime.Options.SpinBeforePark);
         // Blocking work first: a finishing blocking task schedules its waker before it stops counting as active.
-        _isIdle = () => Runtime.Blocking.ActiveCount == 0 && _inject.IsEmpty;
+        _isIdle = () => Runtime.Blocking.ActiveCount == 0 && Runtime.Time.AutoAdvanceAllowed && _inject.IsEmpty;
     }
 
     public override int WorkerCount => 1;

@@ -110,7 +110,7 @@ internal sealed class MultiThreadScheduler : RuntimeScheduler
     /// counting as active.
     /// </para>
     /// </remarks>
-    public bool IsIdle() => Runtime.Blocking.ActiveCount == 0 && Idle.AllParkedAnd(_noQueuedWork);
+    public bool IsIdle() => Runtime.Blocking.ActiveCount == 0 && Runtime.Time.AutoAdvanceAllowed && Idle.AllParkedAnd(_noQueuedWork);
 
     private bool NoQueuedWork()
     {
