@@ -384,6 +384,32 @@ public sealed class SpawnJoinTests
 
     [Theory]
     [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void TaskScheduler_View_AsyncWorkResumesOnRuntimeAfterEveryAwait(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        RuntimeHandle handle = runtime.Handle;
+        List<bool> onRuntime = Rt.Run(runtime, async () =>
+        {
+            Task<List<bool>> work = Task.Factory.StartNew(async () =>
+            {
+                bool OnRuntime() => RuntimeHandle.TryGetCurrent(out RuntimeHandle current) && current == handle;
+                var seen = new List<bool> { OnRuntime() };
+                await Task.Yield();
+                seen.Add(OnRuntime());
+                // A Spindle leaf, completed by the timer driver after the work item's first part has returned.
+                await Time.SleepAsync(TimeSpan.FromMilliseconds(1));
+                seen.Add(OnRuntime());
+                await Task.Delay(1);
+                seen.Add(OnRuntime());
+                return seen;
+            }, CancellationToken.None, TaskCreationOptions.None, handle.TaskScheduler).Unwrap();
+            return await Rt.Within(work);
+        });
+        Assert.Equal([true, true, true, true], onRuntime);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
     public void SpawnBlocking_RunsOffWorkers_AndReturnsValue(RuntimeFlavor flavor)
     {
         using Runtime runtime = Rt.Build(flavor);
