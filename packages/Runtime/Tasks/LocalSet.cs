@@ -138,7 +138,13 @@ public sealed class LocalSet : IDisposable
         }
     }
 
-    /// <summary>Aborts the local tasks and runs them until they unwind (bounded by the runtime's shutdown timeout).</summary>
+    /// <summary>
+    /// Aborts the local tasks and waits until they unwind (bounded by the runtime's shutdown timeout). They
+    /// unwind on the driving thread: if a thread is inside <see cref="RunUntil{T}(Func{Task{T}})"/> (whose
+    /// root is aborted too), that thread runs them and this call waits; if none is, the calling thread
+    /// drives them, as tokio's LocalSet does when dropped. Called from a local task, it aborts and returns:
+    /// the driving loop around it unwinds the tasks.
+    /// </summary>
     public void Dispose()
     {
         if (_disposed)
@@ -146,7 +152,8 @@ public sealed class LocalSet : IDisposable
             return;
         }
 
-        _disposed = true;
+        // Read without a lock by SpawnLocal and RunUntil; a racing spawn is aborted by AbortAll or refused.
+        Volatile.Write(ref _disposed, true);
         _scheduler.AbortAll();
     }
 
@@ -156,6 +163,10 @@ public sealed class LocalSet : IDisposable
         private readonly Queue<TaskCore> _queue = new();
         private readonly HashSet<TaskCore> _live = new();
         private Thread? _driver;
+        // Dispose calls waiting for the tasks to unwind; the driving loop wakes them as tasks finish.
+        private int _disposers;
+        // Set by AbortAll: until when (UTC ticks) a driver keeps running the aborted tasks after its root is done.
+        private long _unwindUntilTicks;
 
         public LocalScheduler(RuntimeCore runtime)
             : base(runtime)
@@ -208,13 +219,16 @@ public sealed class LocalSet : IDisposable
 
             try
             {
-                Drive(() => root.IsCompleted, Timeout.InfiniteTimeSpan);
+                // After a Dispose, keep driving past the root until the aborted tasks have unwound here (bounded).
+                Drive(() => root.IsCompleted && !IsUnwinding(), Timeout.InfiniteTimeSpan);
             }
             finally
             {
                 lock (_gate)
                 {
                     _driver = null;
+                    // A Dispose on another thread waiting for the tasks to unwind takes over the driving.
+                    Monitor.PulseAll(_gate);
                 }
             }
         }
@@ -245,15 +259,29 @@ public sealed class LocalSet : IDisposable
                 {
                     Schedule(task, ScheduleHint.Yield);
                 }
+                else if (result == PollResult.Complete && Volatile.Read(ref _disposers) > 0)
+                {
+                    lock (_gate)
+                    {
+                        // A Dispose on another thread waits for the tasks to finish.
+                        Monitor.PulseAll(_gate);
+                    }
+                }
             }
         }
+
+        /// <summary>Whether aborted tasks are still unwinding, within the runtime's shutdown timeout from the abort.</summary>
+        private bool IsUnwinding() =>
+            Volatile.Read(ref _unwindUntilTicks) is long until and not 0 && DateTime.UtcNow.Ticks < until && LiveCount > 0;
 
         public void AbortAll()
         {
             List<TaskCore> live;
+            DateTime until = DateTime.UtcNow + Runtime.Options.ShutdownTimeout;
             lock (_gate)
             {
                 live = new List<TaskCore>(_live);
+                Volatile.Write(ref _unwindUntilTicks, until.Ticks);
             }
 
             foreach (TaskCore task in live)
@@ -261,7 +289,58 @@ public sealed class LocalSet : IDisposable
                 task.Abort();
             }
 
-            Drive(() => live.TrueForAll(t => t.IsCompleted), Runtime.Options.ShutdownTimeout);
+            Thread current = Thread.CurrentThread;
+            bool AllDone() => live.TrueForAll(t => t.IsCompleted);
+            Interlocked.Increment(ref _disposers);
+            try
+            {
+                while (!AllDone())
+                {
+                    lock (_gate)
+                    {
+                        if (ReferenceEquals(_driver, current))
+                        {
+                            // Disposed from a local task: the driving loop this call returns to unwinds them.
+                            return;
+                        }
+
+                        if (_driver is not null)
+                        {
+                            // Another thread drives: the tasks are its to run; wait for them (or for it to leave).
+                            TimeSpan left = until - DateTime.UtcNow;
+                            if (left <= TimeSpan.Zero)
+                            {
+                                return;
+                            }
+
+                            Monitor.Wait(_gate, left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1));
+                            continue;
+                        }
+
+                        _driver = current;
+                    }
+
+                    try
+                    {
+                        // Nobody drives: this thread runs the unwinding.
+                        Drive(AllDone, until - DateTime.UtcNow is { } rest && rest > TimeSpan.Zero ? rest : TimeSpan.Zero);
+                    }
+                    finally
+                    {
+                        lock (_gate)
+                        {
+                            _driver = null;
+                            Monitor.PulseAll(_gate);
+                        }
+                    }
+
+                    return;
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _disposers);
+            }
         }
     }
 }

@@ -73,4 +73,69 @@ public sealed class LocalSetTests
         Assert.True(cleaned);
         Assert.True(handle.IsFinished);
     }
+
+    [Fact]
+    public void Dispose_FromAnotherThreadWhileDriven_TasksUnwindOnTheDrivingThread()
+    {
+        using Runtime runtime = Rt.Build(RuntimeFlavor.MultiThread);
+        var local = new LocalSet(runtime.Handle);
+        int driver = Environment.CurrentManagedThreadId;
+        int unwoundOn = 0;
+        using var started = new ManualResetEventSlim();
+        Task dispose = Task.Run(() =>
+        {
+            Assert.True(started.Wait(Rt.Bound), "the local task did not start");
+            local.Dispose();
+            // Dispose returns once the tasks have unwound.
+            Assert.NotEqual(0, Volatile.Read(ref unwoundOn));
+        });
+        Assert.Throws<TaskAbortedException>(() => local.RunUntil(async () =>
+        {
+            JoinHandle child = SpindleTask.SpawnLocal(async () =>
+            {
+                try
+                {
+                    started.Set();
+                    await Time.SleepAsync(TimeSpan.FromHours(1));
+                }
+                finally
+                {
+                    Volatile.Write(ref unwoundOn, Environment.CurrentManagedThreadId);
+                }
+            });
+            await child;
+        }));
+        Assert.True(dispose.Wait(Rt.Bound), "Dispose did not return");
+        dispose.GetAwaiter().GetResult();
+        Assert.Equal(driver, unwoundOn);
+        Assert.Equal(0, local.Count);
+    }
+
+    [Fact]
+    public void Dispose_FromALocalTask_AbortsTheOthersAndTheDriverUnwindsThem()
+    {
+        using Runtime runtime = Rt.Build(RuntimeFlavor.MultiThread);
+        var local = new LocalSet(runtime.Handle);
+        int driver = Environment.CurrentManagedThreadId;
+        int unwoundOn = 0;
+        Assert.Throws<TaskAbortedException>(() => local.RunUntil(async () =>
+        {
+            JoinHandle sleeper = SpindleTask.SpawnLocal(async () =>
+            {
+                try
+                {
+                    await Time.SleepAsync(TimeSpan.FromHours(1));
+                }
+                finally
+                {
+                    Volatile.Write(ref unwoundOn, Environment.CurrentManagedThreadId);
+                }
+            });
+            await SpindleTask.YieldAsync();
+            local.Dispose();
+            await sleeper;
+        }));
+        Assert.Equal(driver, unwoundOn);
+        Assert.Equal(0, local.Count);
+    }
 }
