@@ -5,5 +5,6 @@ internal interface IJoinSetMember
 {
     void OnMemberAdded(TaskCore task);
 
-    void OnMemberCompleted(TaskCore task);
+    /// <summary>Takes a finished member's outcome for a later join; false if the set no longer wants it (disposed), so nobody will observe it.</summary>
+    bool OnMemberCompleted(TaskCore task);
 }

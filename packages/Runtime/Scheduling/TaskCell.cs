@@ -371,7 +371,7 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
 
         IJoinSetMember? set = JoinSet;
         TaskExtras? extras = ExtrasIfCreated;
-        bool observed = set is not null || extras is { Observed: true };
+        bool observed = extras is { Observed: true };
         // Publishes the outcome written above to whoever swapped the continuation in (pairs with OnCompleted).
         Action<object?>? continuation = Interlocked.Exchange(ref _joinContinuation, s_joinCompleted);
         if (continuation is not null)
@@ -385,7 +385,12 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
             LeafCore<T>.Dispatch(continuation, state, target, null);
         }
 
-        set?.OnMemberCompleted(this);
+        // A set keeps the outcome for its JoinNextAsync; a disposed one drops it, unobserved.
+        if (set is not null && set.OnMemberCompleted(this))
+        {
+            observed = true;
+        }
+
         extras?.CompletionNotify?.Invoke();
 
         if (outcome == JoinOutcome.Faulted && !observed)

@@ -111,19 +111,20 @@ public sealed class JoinSet<T> : IDisposable, IJoinSetMember, IValueTaskSource<J
         }
     }
 
-    void IJoinSetMember.OnMemberCompleted(TaskCore task)
+    bool IJoinSetMember.OnMemberCompleted(TaskCore task)
     {
         lock (_gate)
         {
-            if (!_running.Remove((TaskCell<T>)task))
+            if (!_running.Remove((TaskCell<T>)task) || _disposed)
             {
-                return;
+                // Disposed: nobody will join it, so a failure is reported as unobserved by the task.
+                return false;
             }
 
             _completed.Enqueue((TaskCell<T>)task);
             if (!_waiting)
             {
-                return;
+                return true;
             }
 
             _waiting = false;
@@ -131,6 +132,7 @@ public sealed class JoinSet<T> : IDisposable, IJoinSetMember, IValueTaskSource<J
 
         // Outside the lock: completing the waiter dispatches its continuation.
         _wait.TryComplete(null);
+        return true;
     }
 
     /// <summary>
@@ -205,15 +207,34 @@ public sealed class JoinSet<T> : IDisposable, IJoinSetMember, IValueTaskSource<J
         }
     }
 
-    /// <summary>Aborts the tasks still in the set and forgets them.</summary>
+    /// <summary>
+    /// Aborts the tasks still in the set and forgets them. A task that failed and was never joined (finished
+    /// before the Dispose, or failing while it unwinds after) is reported as an unobserved failure, through
+    /// <see cref="RuntimeBuilder.OnUnobservedTaskException"/>, as any unjoined failed task is.
+    /// </summary>
     public void Dispose()
     {
-        if (_disposed)
+        TaskCell<T>[] unjoined;
+        lock (_gate)
         {
-            return;
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            unjoined = [.. _completed];
+            _completed.Clear();
         }
 
-        _disposed = true;
+        foreach (TaskCell<T> cell in unjoined)
+        {
+            if (cell.Outcome == JoinOutcome.Faulted)
+            {
+                cell.Runtime.ReportUnobserved(cell, cell.ExtrasIfCreated!.Error!.SourceException);
+            }
+        }
+
         AbortAll();
     }
 

@@ -205,4 +205,57 @@ public sealed class JoinSetTests
             }
         });
     }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Dispose_FailuresNeverJoined_AreReportedAsUnobserved(RuntimeFlavor flavor)
+    {
+        var unobserved = new List<string>();
+        using Runtime runtime = Rt.Build(flavor, configure: b => b.OnUnobservedTaskException(info =>
+        {
+            lock (unobserved)
+            {
+                unobserved.Add(info.Exception.Message);
+            }
+        }));
+        Rt.Run(runtime, async () =>
+        {
+            var set = new JoinSet<int>();
+            long before = set.Spawn(() => Task.FromException<int>(new InvalidOperationException("failed before the dispose")));
+            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            long during = set.Spawn(async () =>
+            {
+                try
+                {
+                    await Time.SleepAsync(TimeSpan.FromHours(1));
+                }
+                catch (OperationCanceledException)
+                {
+                    // Aborted by the dispose: it fails while unwinding.
+                }
+
+                await gate.Task;
+                throw new InvalidOperationException("failed while unwinding");
+            });
+            long fine = set.Spawn(() => Task.FromResult(3));
+            bool Finished(long id) => runtime.Handle.GetTasks().All(t => t.Id != id);
+            await Waiting.UntilAsync(() => Finished(before) && Finished(fine));
+            await Waiting.UntilParkedOnAsync(runtime, during, "sleep");
+            set.Dispose();
+            gate.SetResult();
+            // The report comes from the task's completion, after it has left the registry.
+            await Waiting.UntilAsync(() =>
+            {
+                lock (unobserved)
+                {
+                    return unobserved.Count == 2;
+                }
+            });
+            Assert.True(Finished(during));
+        });
+        lock (unobserved)
+        {
+            Assert.Equal(["failed before the dispose", "failed while unwinding"], unobserved.Order());
+        }
+    }
 }
