@@ -27,6 +27,15 @@ internal static class SocketConnect
         {
             socket.Connect(endPoint);
         }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress && socket.AddressFamily == AddressFamily.Unix)
+        {
+            // A Unix stream connect never goes on in the background (Linux): it connects at once, or fails with
+            // EAGAIN when the listener's accept queue is full, leaving the socket unconnected (.NET reports
+            // both EAGAIN and EINPROGRESS as WouldBlock). Waiting for writable would hand out an unconnected
+            // stream; fail as tokio does.
+            throw new SocketException((int)SocketError.WouldBlock,
+                $"connect to {endPoint} failed: the listener's accept queue is full (EAGAIN). Retry later, or have the listener accept faster or listen with a larger backlog.");
+        }
         catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
         {
             // In progress: the socket becomes writable when the handshake ends, either way.

@@ -171,6 +171,43 @@ public sealed class UnixStreamTests
 
     [Theory]
     [MemberData(nameof(NetRt.Matrix), MemberType = typeof(NetRt))]
+    public void ConnectAsync_ListenerQueueFull_ThrowsWouldBlock_NeverAnUnconnectedStream(RuntimeFlavor flavor, IoBackend backend)
+    {
+        NetRt.Run(flavor, backend, async () =>
+        {
+            string name = AbstractName();
+            using var listener = UnixListener.Bind(name, backlog: 1);
+            var queued = new List<UnixStream>();
+            SocketException? full = null;
+            // Nobody accepts: the queue fills after a connection or two (the kernel allows backlog + 1).
+            for (int i = 0; i < 16 && full is null; i++)
+            {
+                try
+                {
+                    UnixStream stream = await UnixStream.ConnectAsync(name);
+                    // Every stream handed out is connected: it can write to the listener's queue.
+                    Assert.NotNull(stream.RemoteEndPoint);
+                    queued.Add(stream);
+                }
+                catch (SocketException error)
+                {
+                    full = error;
+                }
+            }
+
+            Assert.NotNull(full);
+            Assert.Equal(SocketError.WouldBlock, full.SocketErrorCode);
+            Assert.Contains("accept queue is full", full.Message, StringComparison.Ordinal);
+            Assert.InRange(queued.Count, 1, 3);
+            // Accepting one makes room again.
+            using UnixStream accepted = await listener.AcceptAsync();
+            using UnixStream late = await UnixStream.ConnectAsync(name);
+            queued.ForEach(s => s.Dispose());
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(NetRt.Matrix), MemberType = typeof(NetRt))]
     public void AcceptAsync_ListenerDisposed_ThrowsObjectDisposed(RuntimeFlavor flavor, IoBackend backend)
     {
         NetRt.Run(flavor, backend, async () =>
