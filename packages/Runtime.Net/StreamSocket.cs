@@ -4,6 +4,7 @@ using System.IO;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Spindle.IO;
@@ -374,7 +375,7 @@ public abstract class StreamSocket : IDisposable
     /// <exception cref="ArgumentException">Both arguments are the same stream.</exception>
     /// <exception cref="SocketException">Either side failed; the other direction is stopped.</exception>
     /// <remarks>
-    /// <para>The direction from <paramref name="b"/> to <paramref name="a"/> runs in a spawned Spindle task.</para>
+    /// <para>Each direction runs in a spawned Spindle task; the first to fail ends the copy with its error and stops the other.</para>
     /// <para><b>Cancellation:</b> data read but not yet written is lost; the streams stay open (dispose them).</para>
     /// </remarks>
     public static async ValueTask<(long AToB, long BToA)> CopyBidirectionalAsync(StreamSocket a, StreamSocket b, CancellationToken cancellationToken = default)
@@ -386,22 +387,33 @@ public abstract class StreamSocket : IDisposable
             throw new ArgumentException("Copying a stream to itself would read back what it writes; pass two different streams.", nameof(b));
         }
 
-        JoinHandle<long> reverse = SpindleTask.Spawn(() => CopyOneWayAsync(b, a, cancellationToken), "copy_bidirectional");
-        bool done = false;
-        try
+        // Both directions as tasks, taken in completion order: the first failure, whichever side it is on,
+        // ends the copy at once (awaiting a→b first hid a b→a failure while a→b still waited for data).
+        // Disposing the set stops the direction still running.
+        using var directions = new JoinSet<long>();
+        long forward = directions.Spawn(() => CopyOneWayAsync(a, b, cancellationToken), "copy_bidirectional a->b");
+        directions.Spawn(() => CopyOneWayAsync(b, a, cancellationToken), "copy_bidirectional b->a");
+        long aToB = 0;
+        long bToA = 0;
+        while (await directions.JoinNextAsync(cancellationToken) is { } finished)
         {
-            long aToB = await CopyOneWayAsync(a, b, cancellationToken);
-            long bToA = await reverse;
-            done = true;
-            return (aToB, bToA);
-        }
-        finally
-        {
-            if (!done)
+            if (!finished.IsSucceeded)
             {
-                reverse.Abort();
+                // Rethrows the direction's own error (or its cancellation); the other one is aborted by the Dispose.
+                ExceptionDispatchInfo.Throw(finished.Exception ?? new OperationCanceledException(cancellationToken));
+            }
+
+            if (finished.TaskId == forward)
+            {
+                aToB = finished.Value;
+            }
+            else
+            {
+                bToA = finished.Value;
             }
         }
+
+        return (aToB, bToA);
     }
 
     private static async ValueTask<long> CopyOneWayAsync(StreamSocket from, StreamSocket to, CancellationToken cancellationToken)

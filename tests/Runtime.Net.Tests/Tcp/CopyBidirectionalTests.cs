@@ -37,6 +37,23 @@ public sealed class CopyBidirectionalTests
 
     [Theory]
     [MemberData(nameof(NetRt.Matrix), MemberType = typeof(NetRt))]
+    public void CopyBidirectionalAsync_BToAFailsWhileAToBWaits_EndsWithThatError(RuntimeFlavor flavor, IoBackend backend)
+    {
+        NetRt.Run(flavor, backend, async () =>
+        {
+            using TcpPair front = await TcpPair.CreateAsync();
+            using TcpPair back = await TcpPair.CreateAsync();
+            JoinHandle<(long, long)> proxy = SpindleTask.Spawn(async () => await StreamSocket.CopyBidirectionalAsync(front.Server, back.Client));
+            // The client sends nothing, so a->b waits; upstream resets its connection, so b->a fails.
+            back.Server.Linger = new LingerOption(true, 0);
+            back.Server.Dispose();
+            SocketException error = await Assert.ThrowsAsync<SocketException>(async () => await Rt.Within(proxy.AsTask()));
+            Assert.Equal(SocketError.ConnectionReset, error.SocketErrorCode);
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(NetRt.Matrix), MemberType = typeof(NetRt))]
     public void CopyBidirectionalAsync_BadArguments_Throw(RuntimeFlavor flavor, IoBackend backend)
     {
         NetRt.Run(flavor, backend, async () =>
