@@ -76,7 +76,7 @@ public sealed class UnixDatagram : IDisposable
     /// <exception cref="InvalidOperationException">The runtime has no I/O driver.</exception>
     public static UnixDatagram Bind(string path, RuntimeHandle runtime)
     {
-        UnixDomainSocketEndPoint endPoint = ToEndPoint(path, nameof(path));
+        UnixDomainSocketEndPoint endPoint = UnixPaths.ToEndPoint(path, nameof(path));
         var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         try
         {
@@ -200,7 +200,7 @@ public sealed class UnixDatagram : IDisposable
     /// <exception cref="SocketException">No socket is bound there (<see cref="SocketError.AddressNotAvailable"/> or <see cref="SocketError.ConnectionRefused"/>), or another OS error.</exception>
     public void Connect(string path)
     {
-        UnixDomainSocketEndPoint endPoint = ToEndPoint(path, nameof(path));
+        UnixDomainSocketEndPoint endPoint = UnixPaths.ToEndPoint(path, nameof(path));
         _core.Call(s => s.Connect(endPoint), "connect to", endPoint);
     }
 
@@ -256,7 +256,7 @@ public sealed class UnixDatagram : IDisposable
     /// </remarks>
     public ValueTask<int> SendToAsync(ReadOnlyMemory<byte> buffer, string path, CancellationToken cancellationToken = default,
         [CallerFilePath] string? callerFilePath = null, [CallerLineNumber] int callerLineNumber = 0, [CallerMemberName] string? callerMemberName = null) =>
-        _core.SendToAsync(buffer, ToEndPoint(path, nameof(path)), callerFilePath, callerLineNumber, callerMemberName, cancellationToken);
+        _core.SendToAsync(buffer, UnixPaths.ToEndPoint(path, nameof(path)), callerFilePath, callerLineNumber, callerMemberName, cancellationToken);
 
     /// <summary>Receives one datagram and the sender's path.</summary>
     /// <param name="buffer">Where the datagram goes.</param>
@@ -324,7 +324,7 @@ public sealed class UnixDatagram : IDisposable
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty or too long.</exception>
     /// <exception cref="ObjectDisposedException">The socket was disposed.</exception>
     /// <exception cref="SocketException">An OS error other than "would block".</exception>
-    public bool TrySendTo(ReadOnlySpan<byte> buffer, string path, out int count) => _core.TrySendTo(buffer, ToEndPoint(path, nameof(path)), out count);
+    public bool TrySendTo(ReadOnlySpan<byte> buffer, string path, out int count) => _core.TrySendTo(buffer, UnixPaths.ToEndPoint(path, nameof(path)), out count);
 
     /// <summary>Receives one datagram and its sender's path if one is queued; never waits.</summary>
     /// <param name="buffer">Where the datagram goes.</param>
@@ -351,21 +351,6 @@ public sealed class UnixDatagram : IDisposable
     private static UnixDatagramReceiveFromResult Result((int Count, SocketAddress Remote) r) =>
         // An unnamed sender's address is the family alone (sizeof(sa_family_t) bytes).
         new(r.Count, r.Remote.Size <= sizeof(ushort) ? null : FromEndPoint(s_template.Create(r.Remote)));
-
-    private static UnixDomainSocketEndPoint ToEndPoint(string path, string paramName)
-    {
-        ArgumentNullException.ThrowIfNull(path, paramName);
-        ArgumentException.ThrowIfNullOrEmpty(path, paramName);
-        string native = path[0] == '@' ? string.Concat("\0", path.AsSpan(1)) : path;
-        try
-        {
-            return new UnixDomainSocketEndPoint(native);
-        }
-        catch (ArgumentOutOfRangeException e)
-        {
-            throw new ArgumentException($"'{path}' is too long for a Unix socket address (at most 107 bytes on Linux); use a shorter path.", paramName, e);
-        }
-    }
 
     private static string? FromEndPoint(EndPoint? endPoint)
     {

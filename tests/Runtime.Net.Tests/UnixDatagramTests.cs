@@ -235,7 +235,14 @@ public sealed class UnixDatagramTests
         {
             Assert.Throws<ArgumentNullException>(() => UnixDatagram.Bind(null!));
             Assert.Throws<ArgumentException>(() => UnixDatagram.Bind(""));
-            Assert.Throws<ArgumentException>(() => UnixDatagram.Bind("/tmp/" + new string('x', 200)));
+            Assert.Throws<ArgumentOutOfRangeException>(() => UnixDatagram.Bind("/tmp/" + new string('x', 200)));
+            // 108 bytes: one more than sun_path holds with its terminator. The message says so (not .NET's "1 to 108, inclusive").
+            var tooLong = Assert.Throws<ArgumentOutOfRangeException>(() => UnixDatagram.Bind("/tmp/" + new string('x', 103)));
+            Assert.Equal("path", tooLong.ParamName);
+            Assert.Contains("at most 107 bytes", tooLong.Message, StringComparison.Ordinal);
+            Assert.Contains("this one is 108", tooLong.Message, StringComparison.Ordinal);
+            Assert.Throws<ArgumentOutOfRangeException>(() => UnixDatagram.Bind("@" + new string('x', 108)));
+            UnixDatagram.Bind("@" + new string('x', 107)).Dispose();
             Assert.Throws<ArgumentNullException>(() => UnixDatagram.FromSocket(null!));
             using (var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
             {

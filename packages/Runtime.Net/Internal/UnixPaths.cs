@@ -20,9 +20,29 @@ internal static class UnixPaths
                 throw new PlatformNotSupportedException($"Abstract Unix socket names ('{path}') exist only on Linux; use a filesystem path.");
             }
 
-            return new UnixDomainSocketEndPoint("\0" + path[1..]);
+            string name = path[1..];
+            ThrowIfTooLong(name, MaxNameBytes, "An abstract Unix socket name", path, paramName);
+            return new UnixDomainSocketEndPoint("\0" + name);
         }
 
+        ThrowIfTooLong(path, MaxNameBytes, "A Unix socket path", path, paramName);
         return new UnixDomainSocketEndPoint(path);
+    }
+
+    /// <summary>
+    /// Bytes a name may have: <c>sun_path</c> is 108 bytes on Linux and Windows (104 on macOS and the BSDs),
+    /// one of which ends a path (or starts an abstract name). .NET's own check refuses the same lengths but
+    /// says "between 1 and 108 characters, inclusive" while refusing 108.
+    /// </summary>
+    private static int MaxNameBytes => OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD() ? 103 : 107;
+
+    private static void ThrowIfTooLong(string name, int max, string what, string path, string paramName)
+    {
+        int bytes = System.Text.Encoding.UTF8.GetByteCount(name);
+        if (bytes > max)
+        {
+            throw new ArgumentOutOfRangeException(paramName, path,
+                $"{what} can be at most {max} bytes (UTF-8) on this platform; this one is {bytes}. Use a shorter path, such as a shorter directory or a path relative to the working directory.");
+        }
     }
 }
