@@ -160,8 +160,17 @@ internal abstract class IoDriver : IDisposable
         }
     }
 
-    /// <summary>Starts a driver turn: the tick that readiness found in this turn carries.</summary>
-    protected int NextTick() => _tick = (_tick + 1) & ScheduledIo.TickMask;
+    /// <summary>
+    /// Starts a driver turn: the tick that readiness found in this turn carries. Never 0, the tick of a new
+    /// registration's initial readiness: a turn at 0 (once per wrap) could set bits that the first
+    /// <see cref="ScheduledIo.ClearReadiness"/> of that initial readiness then cleared as if already seen.
+    /// </summary>
+    protected int NextTick()
+    {
+        int next = (_tick + 1) & ScheduledIo.TickMask;
+        _tick = next == 0 ? 1 : next;
+        return _tick;
+    }
 
     /// <summary>
     /// Waits up to <paramref name="timeoutMs"/> (0: just look, <see cref="Timeout.Infinite"/>: until
