@@ -29,7 +29,10 @@ namespace Spindle.Streams;
 /// <see cref="OperationCanceledException"/> is thrown, so nothing taken from a source is lost. Sources
 /// must honour their cancellation token. Disposing the enumerator early (a <c>break</c>) cancels
 /// and disposes every source; at most one item per source that was produced but not yet yielded is
-/// then dropped — cancel through the token instead to receive those.</para>
+/// then dropped (and disposed, if it is <see cref="IDisposable"/> or <see cref="IAsyncDisposable"/>,
+/// such as an accepted socket) — cancel through the token instead to receive those.</para>
+/// <para><b>Failures:</b> a source that fails ends the enumeration with its error; the other sources are
+/// still cancelled and disposed, and a read of theirs that fails meanwhile is discarded with them.</para>
 /// <para><b>Thread safety:</b> <see cref="Add"/>, <see cref="TryAdd"/>, <see cref="Remove"/> and the
 /// queries may be called from any thread at any time; one enumeration at a time.</para>
 /// </remarks>
@@ -160,16 +163,29 @@ public sealed class StreamMap<TKey, T> : IAsyncEnumerable<KeyValuePair<TKey, T>>
             }
         }
 
-        reader?.Cancellation.Cancel();
+        try
+        {
+            reader?.Cancellation.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The enumeration saw Removed and disposed the reader first: nothing left to cancel.
+        }
+
         active?.Ready.Wake();
         return true;
     }
 
     /// <summary>Starts the enumeration; only one may run at a time.</summary>
     /// <param name="cancellationToken">Cancels every source's read; see the type's remarks.</param>
-    /// <returns>The enumerator.</returns>
-    /// <exception cref="InvalidOperationException">Another enumeration of this map is running.</exception>
-    public IAsyncEnumerator<KeyValuePair<TKey, T>> GetAsyncEnumerator(CancellationToken cancellationToken = default)
+    /// <returns>The enumerator; its first <c>MoveNextAsync</c> throws <see cref="InvalidOperationException"/>
+    /// if another enumeration of this map is running (one disposed before its first step never ran).</returns>
+    public IAsyncEnumerator<KeyValuePair<TKey, T>> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
+        // Through a ContextEnumerator: a consumer resumed after a wait allocates nothing.
+        new ContextEnumerator<KeyValuePair<TKey, T>>(RunAsync(cancellationToken).GetAsyncEnumerator(default));
+
+    /// <summary>Claims the map for one enumeration; its first MoveNextAsync does, so an enumerator disposed before it leaves nothing claimed.</summary>
+    private Enumeration Claim()
     {
         var enumeration = new Enumeration();
         lock (_lock)
@@ -186,12 +202,12 @@ public sealed class StreamMap<TKey, T> : IAsyncEnumerable<KeyValuePair<TKey, T>>
             }
         }
 
-        // Through a ContextEnumerator: a consumer resumed after a wait allocates nothing.
-        return new ContextEnumerator<KeyValuePair<TKey, T>>(RunAsync(enumeration, cancellationToken).GetAsyncEnumerator(default));
+        return enumeration;
     }
 
-    private async IAsyncEnumerable<KeyValuePair<TKey, T>> RunAsync(Enumeration enumeration, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<KeyValuePair<TKey, T>> RunAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        Enumeration enumeration = Claim();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         ReadyQueue<Reader> ready = enumeration.Ready;
         var all = new List<Reader>();
@@ -224,8 +240,16 @@ public sealed class StreamMap<TKey, T> : IAsyncEnumerable<KeyValuePair<TKey, T>>
                     served = null;
                 }
 
-                if (!draining)
+                if (!draining && HasAdded(enumeration))
                 {
+                    // A removed source's cancelled read must be over before a source is started: it may be
+                    // the same source added again, and a channel receiver takes one read at a time. The
+                    // completed read then goes through the ready queue as usual (an item is still yielded).
+                    while (all.Exists(r => r.Removed && r.IsPending && !r.IsCompleted))
+                    {
+                        await waitForWake();
+                    }
+
                     StartAdded(enumeration, all, stop.Token);
                 }
 
@@ -291,16 +315,50 @@ public sealed class StreamMap<TKey, T> : IAsyncEnumerable<KeyValuePair<TKey, T>>
         }
         finally
         {
-            await stop.CancelAsync();
-            foreach (Reader reader in all)
+            try
+            {
+                await stop.CancelAsync();
+                await DisposeAllAsync(all, waitForWake);
+            }
+            finally
+            {
+                lock (_lock)
+                {
+                    _active = null;
+                }
+            }
+        }
+    }
+
+    /// <summary>Disposes every reader, each even if an earlier one's source fails to dispose; then throws the first such failure.</summary>
+    private static async ValueTask DisposeAllAsync(List<Reader> all, Func<ValueTask> waitForWake)
+    {
+        Exception? first = null;
+        foreach (Reader reader in all)
+        {
+            try
             {
                 await reader.DisposeAsync(waitForWake);
             }
-
-            lock (_lock)
+#pragma warning disable CA1031 // Every source is disposed; the first failure is rethrown after.
+            catch (Exception e)
+#pragma warning restore CA1031
             {
-                _active = null;
+                first ??= e;
             }
+        }
+
+        if (first is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+        }
+    }
+
+    private bool HasAdded(Enumeration enumeration)
+    {
+        lock (_lock)
+        {
+            return enumeration.Added.Count > 0;
         }
     }
 
@@ -385,6 +443,24 @@ public sealed class StreamMap<TKey, T> : IAsyncEnumerable<KeyValuePair<TKey, T>>
         public TKey Key { get; }
 
         public CancellationTokenSource Cancellation { get; }
+
+        /// <summary>Disposes the source, then the reader's token source (linked to the enumeration's: it must not outlive the reader).</summary>
+        public new async ValueTask DisposeAsync(Func<ValueTask> waitForWake)
+        {
+            if (IsDisposed)
+            {
+                return;
+            }
+
+            try
+            {
+                await base.DisposeAsync(waitForWake);
+            }
+            finally
+            {
+                Cancellation.Dispose();
+            }
+        }
 
         // Set under the map's _lock; read by the enumeration loop, where a stale false only means one
         // more Start whose read is then cancelled at once.

@@ -38,6 +38,8 @@ internal sealed class ContextEnumerator<T> : IAsyncEnumerator<T>, IValueTaskSour
     private ValueTask<bool> _step;
     private bool _registered;
     private SynchronizationContext? _context;
+    // A step went pending and its result was not taken yet: the next MoveNextAsync must wait for it.
+    private bool _inFlight;
 
     public ContextEnumerator(IAsyncEnumerator<T> inner)
     {
@@ -49,6 +51,12 @@ internal sealed class ContextEnumerator<T> : IAsyncEnumerator<T>, IValueTaskSour
 
     public ValueTask<bool> MoveNextAsync()
     {
+        if (_inFlight)
+        {
+            // The pending step's continuation and result live in this object: a second step would corrupt them.
+            throw new InvalidOperationException("MoveNextAsync was called while the previous step was still pending; await each step before starting the next (an async enumerator takes one step at a time).");
+        }
+
         ValueTask<bool> step = _inner.MoveNextAsync();
         if (step.IsCompleted)
         {
@@ -59,6 +67,7 @@ internal sealed class ContextEnumerator<T> : IAsyncEnumerator<T>, IValueTaskSour
         _step = step;
         _registered = false;
         _context = null;
+        _inFlight = true;
         return new ValueTask<bool>(this, _core.Version);
     }
 
@@ -81,12 +90,19 @@ internal sealed class ContextEnumerator<T> : IAsyncEnumerator<T>, IValueTaskSour
 
     public bool GetResult(short token)
     {
+        ValidateToken(token);
+        if (GetStatus(token) == ValueTaskSourceStatus.Pending)
+        {
+            // Premature: the step is still running (its result and the in-flight mark stay as they are).
+            ThrowBadToken();
+        }
+
+        _inFlight = false;
         if (_registered)
         {
             return _core.GetResult(token);
         }
 
-        ValidateToken(token);
         return _step.GetAwaiter().GetResult();
     }
 

@@ -52,7 +52,17 @@ internal sealed class DeadlineTimer
         }
 
         _waiting = true;
-        _pending = _sleep.WaitAsync(_stop);
+        try
+        {
+            _pending = _sleep.WaitAsync(_stop);
+        }
+        catch (OperationCanceledException e)
+        {
+            // The stop token fired since the owner last looked: a completed wait the owner takes like any
+            // other (thrown from here, it escaped the combinator and lost what it had buffered).
+            _pending = ValueTask.FromException(e);
+        }
+
         if (_pending.IsCompleted)
         {
             _onFired();

@@ -103,16 +103,42 @@ internal class SourceReader<T>
             }
 
             _isPending = false;
+            bool produced = false;
             try
             {
-                _pending.GetAwaiter().GetResult();
+                produced = _pending.GetAwaiter().GetResult();
             }
-            catch (OperationCanceledException)
+#pragma warning disable CA1031 // The read's outcome is being discarded: the combinator is done with this source.
+            catch (Exception)
+#pragma warning restore CA1031
             {
-                // The read was cancelled by the combinator's stop token: a cancel-safe source took nothing.
+                // Cancelled by the combinator's stop token (a cancel-safe source took nothing), or failed: a
+                // failure of a read nobody will take must not mask the error the combinator is ending with,
+                // nor stop it from disposing its other sources.
+            }
+
+            if (produced)
+            {
+                // Produced but never yielded: nobody will own it, so a disposable item (an accepted socket) is disposed here.
+                await DisposeItemAsync(_enumerator.Current);
             }
         }
 
         await _enumerator.DisposeAsync();
+    }
+
+    /// <summary>Disposes an item the combinator drops (taken from its source, never yielded), if it is disposable.</summary>
+    public static ValueTask DisposeItemAsync(T item)
+    {
+        switch (item)
+        {
+            case IAsyncDisposable asyncDisposable:
+                return asyncDisposable.DisposeAsync();
+            case IDisposable disposable:
+                disposable.Dispose();
+                break;
+        }
+
+        return default;
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace SpindleStreamTests.Combinators;
 
 public sealed class CombinatorTests
@@ -144,6 +145,116 @@ public sealed class CombinatorTests
 
     [Theory]
     [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void StreamMap_EnumeratorDisposedBeforeItsFirstStep_LeavesTheMapFree(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            var map = new StreamMap<int, int>();
+            map.Add(1, Preloaded(7).ToAsyncEnumerable());
+            await map.GetAsyncEnumerator().DisposeAsync();
+            Assert.Equal([new KeyValuePair<int, int>(1, 7)], await map.ToListAsync());
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void StreamMap_RemoveThenAddTheSameReceiver_KeepsReadingIt(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            var (txA, a) = Mpsc.Unbounded<int>();
+            var (txB, b) = Mpsc.Unbounded<int>();
+            var map = new StreamMap<string, int>();
+            map.Add("a", a.ToAsyncEnumerable());
+            map.Add("b", b.ToAsyncEnumerable());
+            await using IAsyncEnumerator<KeyValuePair<string, int>> e = map.GetAsyncEnumerator();
+            txB.Send(1);
+            Assert.True(await e.MoveNextAsync());
+            // a's read is pending on its empty channel; the receiver comes back under another key.
+            Assert.True(map.Remove("a"));
+            map.Add("a again", a.ToAsyncEnumerable());
+            txA.Send(5);
+            Assert.True(await Rt.Within(e.MoveNextAsync().AsTask()));
+            Assert.Equal(new KeyValuePair<string, int>("a again", 5), e.Current);
+            txA.Dispose();
+            txB.Dispose();
+            Assert.False(await e.MoveNextAsync());
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void StreamMap_TwoSourcesFail_TheFirstErrorEnds_EverySourceIsDisposed(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            var disposed = new List<string>();
+            var map = new StreamMap<string, int>();
+            map.Add("fails", Failing("fails", new InvalidOperationException("the first failure"), disposed, atOnce: true));
+            map.Add("fails when cancelled", Failing("fails when cancelled", new IOException("a later failure"), disposed, atOnce: false));
+            map.Add("quiet", Failing("quiet", null, disposed, atOnce: false));
+            InvalidOperationException error = await Assert.ThrowsAsync<InvalidOperationException>(async () => await map.ToListAsync());
+            Assert.Equal("the first failure", error.Message);
+            Assert.Equal(["fails", "fails when cancelled", "quiet"], disposed.Order());
+            // Nothing is left claimed: the map can be enumerated again.
+            Assert.True(map.Remove("fails"));
+            Assert.True(map.Remove("fails when cancelled"));
+            Assert.True(map.Remove("quiet"));
+            Assert.Empty(await map.ToListAsync());
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Merge_Break_DisposesAnItemProducedButNotYielded(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            var (txA, a) = Mpsc.Unbounded<Tracked>();
+            var (txB, b) = Mpsc.Unbounded<Tracked>();
+            var first = new Tracked();
+            var second = new Tracked();
+            txA.Send(first);
+            txB.Send(second);
+            await foreach (Tracked item in a.ToAsyncEnumerable().Merge(b.ToAsyncEnumerable()))
+            {
+                Assert.Same(first, item);
+                break;
+            }
+
+            // The other source had produced its item (a ready channel answers at once); nobody owns it now.
+            Assert.True(second.IsDisposed);
+            Assert.False(first.IsDisposed);
+            txA.Dispose();
+            txB.Dispose();
+        });
+    }
+
+    [Fact]
+    public void ConcurrentMoveNextAsync_ThrowsClearly_TheFirstStepStillCompletes()
+    {
+        using Runtime runtime = Rt.Build(RuntimeFlavor.CurrentThread);
+        Rt.Run(runtime, async () =>
+        {
+            var (tx, rx) = Mpsc.Unbounded<int>();
+            await using IAsyncEnumerator<int> e = AsyncStreams.Merge([rx.ToAsyncEnumerable()]).GetAsyncEnumerator();
+            ValueTask<bool> pending = e.MoveNextAsync();
+            Assert.False(pending.IsCompleted);
+            InvalidOperationException error = Assert.Throws<InvalidOperationException>(() => { _ = e.MoveNextAsync(); });
+            Assert.Contains("one step at a time", error.Message, StringComparison.Ordinal);
+            tx.Send(4);
+            Assert.True(await Rt.Within(pending.AsTask()));
+            Assert.Equal(4, e.Current);
+            tx.Dispose();
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
     public void StreamMap_SecondEnumeration_Throws(RuntimeFlavor flavor)
     {
         using Runtime runtime = Rt.Build(flavor);
@@ -152,7 +263,11 @@ public sealed class CombinatorTests
             var map = new StreamMap<int, int>();
             map.Add(1, Preloaded(1).ToAsyncEnumerable());
             await using IAsyncEnumerator<KeyValuePair<int, int>> e = map.GetAsyncEnumerator();
-            Assert.Throws<InvalidOperationException>(() => map.GetAsyncEnumerator());
+            Assert.True(await e.MoveNextAsync());
+            // The first step claims the map: a second enumeration's first step throws.
+            await using IAsyncEnumerator<KeyValuePair<int, int>> second = map.GetAsyncEnumerator();
+            InvalidOperationException error = await Assert.ThrowsAsync<InvalidOperationException>(async () => await second.MoveNextAsync());
+            Assert.Contains("one consumer at a time", error.Message, StringComparison.Ordinal);
             Assert.Throws<ArgumentException>(() => map.Add(1, Preloaded().ToAsyncEnumerable()));
         });
     }
@@ -268,6 +383,23 @@ public sealed class CombinatorTests
 
     [Theory]
     [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void ChunksTimeout_CancelledAsItsTimerIsSet_PartialChunkYieldedThenThrows(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor, paused: true);
+        Rt.Run(runtime, async () =>
+        {
+            using var cts = new CancellationTokenSource();
+            // The source's second read cancels the token as it starts, and ends later: the combinator has
+            // buffered 1 and, the read being still out, sets its chunk timer with the token already fired.
+            await using IAsyncEnumerator<IReadOnlyList<int>> e = CancelsOnSecondRead(cts).ChunksTimeout(10, TimeSpan.FromHours(1)).GetAsyncEnumerator(cts.Token);
+            Assert.True(await Rt.Within(e.MoveNextAsync().AsTask()));
+            Assert.Equal([1], e.Current);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await e.MoveNextAsync());
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
     public void NotifyClose_AddsOneEndMarker(RuntimeFlavor flavor)
     {
         using Runtime runtime = Rt.Build(flavor);
@@ -277,5 +409,58 @@ public sealed class CombinatorTests
             Assert.Equal([true, true, false], items.Select(i => i.HasValue));
             Assert.Equal(2, items[1].Value);
         });
+    }
+
+    private static async IAsyncEnumerable<int> CancelsOnSecondRead(CancellationTokenSource cts, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        yield return 1;
+        // Synchronous, so the combinator's linked token has fired when this read returns pending.
+#pragma warning disable CA1849 // Cancel (not CancelAsync) is the point: the callbacks run before this returns.
+        cts.Cancel();
+#pragma warning restore CA1849
+        await Task.Yield();
+        cancellationToken.ThrowIfCancellationRequested();
+        yield return 2;
+    }
+
+    /// <summary>A source that fails at its first read (<paramref name="atOnce"/>), or waits until cancelled and then fails (or, with no error, ends as cancelled); it records its disposal.</summary>
+    private static async IAsyncEnumerable<int> Failing(string name, Exception? error, List<string> disposed, bool atOnce, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            if (!atOnce)
+            {
+                var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                using CancellationTokenRegistration registration = cancellationToken.Register(cancelled.SetResult);
+                await cancelled.Task;
+                if (error is null)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+            }
+            else
+            {
+                await Task.Yield();
+            }
+
+            throw error!;
+#pragma warning disable CS0162 // An iterator needs a yield; the source never produces.
+            yield break;
+#pragma warning restore CS0162
+        }
+        finally
+        {
+            lock (disposed)
+            {
+                disposed.Add(name);
+            }
+        }
+    }
+
+    private sealed class Tracked : IDisposable
+    {
+        public bool IsDisposed { get; private set; }
+
+        public void Dispose() => IsDisposed = true;
     }
 }
