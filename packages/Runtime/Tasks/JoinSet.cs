@@ -151,7 +151,8 @@ public sealed class JoinSet<T> : IDisposable, IJoinSetMember, IValueTaskSource<J
         short token;
         lock (_gate)
         {
-            if (_completed.Count > 0 || _running.Count == 0)
+            // A disposed set has forgotten its tasks: it answers null at once, as an empty one does.
+            if (_completed.Count > 0 || _running.Count == 0 || _disposed)
             {
                 if (Coop.TryConsume())
                 {
@@ -210,11 +211,13 @@ public sealed class JoinSet<T> : IDisposable, IJoinSetMember, IValueTaskSource<J
     /// <summary>
     /// Aborts the tasks still in the set and forgets them. A task that failed and was never joined (finished
     /// before the Dispose, or failing while it unwinds after) is reported as an unobserved failure, through
-    /// <see cref="RuntimeBuilder.OnUnobservedTaskException"/>, as any unjoined failed task is.
+    /// <see cref="RuntimeBuilder.OnUnobservedTaskException"/>, as any unjoined failed task is. A
+    /// <see cref="JoinNextAsync"/> waiting at the time, or called later, returns null.
     /// </summary>
     public void Dispose()
     {
         TaskCell<T>[] unjoined;
+        bool wakeJoiner;
         lock (_gate)
         {
             if (_disposed)
@@ -225,6 +228,14 @@ public sealed class JoinSet<T> : IDisposable, IJoinSetMember, IValueTaskSource<J
             _disposed = true;
             unjoined = [.. _completed];
             _completed.Clear();
+            // A JoinNextAsync waiting now ends with null: no member will complete it any more.
+            wakeJoiner = _waiting;
+            _waiting = false;
+        }
+
+        if (wakeJoiner)
+        {
+            _wait.TryComplete(null);
         }
 
         foreach (TaskCell<T> cell in unjoined)

@@ -258,4 +258,36 @@ public sealed class JoinSetTests
             Assert.Equal(["failed before the dispose", "failed while unwinding"], unobserved.Order());
         }
     }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Dispose_WhileAJoinWaits_TheJoinEndsWithNull_AsDoLaterOnes(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        Rt.Run(runtime, async () =>
+        {
+            var set = new JoinSet<int>();
+            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            set.Spawn(async () =>
+            {
+                try
+                {
+                    await Time.SleepAsync(TimeSpan.FromHours(1));
+                }
+                catch (OperationCanceledException)
+                {
+                    // Aborted by the dispose: it takes its time to unwind.
+                }
+
+                await gate.Task;
+                return 1;
+            });
+            JoinHandle<JoinResult<int>?> joiner = SpindleTask.Spawn(async () => await set.JoinNextAsync());
+            await Waiting.UntilParkedOnAsync(runtime, joiner.Id, "join set");
+            set.Dispose();
+            Assert.Null(await Rt.Within(joiner.AsTask()));
+            Assert.Null(await set.JoinNextAsync());
+            gate.SetResult();
+        });
+    }
 }
