@@ -37,7 +37,7 @@ public static class SpindleStreamExtensions
     public static IAsyncEnumerable<T> ToAsyncEnumerable<T>(this MpscReceiver<T> receiver)
     {
         ArgumentNullException.ThrowIfNull(receiver);
-        return new ContextStream<T>(MpscCore(receiver, default));
+        return new ContextStream<T>(MpscCore(receiver, default), handsOverItems: true);
     }
 
     /// <summary>
@@ -138,7 +138,7 @@ public static class SpindleStreamExtensions
     public static IAsyncEnumerable<TcpStream> ToAsyncEnumerable(this AsyncTcpListener listener)
     {
         ArgumentNullException.ThrowIfNull(listener);
-        return new ContextStream<TcpStream>(AcceptCore(static (l, ct) => l.AcceptAsync(ct), listener, default));
+        return new ContextStream<TcpStream>(AcceptCore(static (l, ct) => l.AcceptAsync(ct), listener, default), handsOverItems: true);
     }
 
     /// <summary>A stream of the connections <paramref name="listener"/> accepts, until it is disposed.</summary>
@@ -149,7 +149,7 @@ public static class SpindleStreamExtensions
     public static IAsyncEnumerable<UnixStream> ToAsyncEnumerable(this UnixListener listener)
     {
         ArgumentNullException.ThrowIfNull(listener);
-        return new ContextStream<UnixStream>(AcceptCore(static (l, ct) => l.AcceptAsync(ct), listener, default));
+        return new ContextStream<UnixStream>(AcceptCore(static (l, ct) => l.AcceptAsync(ct), listener, default), handsOverItems: true);
     }
 
     /// <summary>A stream of the lines of a text reader, ending at its end.</summary>

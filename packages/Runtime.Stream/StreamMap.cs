@@ -29,8 +29,10 @@ namespace Spindle.Streams;
 /// <see cref="OperationCanceledException"/> is thrown, so nothing taken from a source is lost. Sources
 /// must honour their cancellation token. Disposing the enumerator early (a <c>break</c>) cancels
 /// and disposes every source; at most one item per source that was produced but not yet yielded is
-/// then dropped (and disposed, if it is <see cref="IDisposable"/> or <see cref="IAsyncDisposable"/>,
-/// such as an accepted socket) — cancel through the token instead to receive those.</para>
+/// then dropped — cancel through the token instead to receive those. A dropped item of a source that
+/// hands its items over (a listener's or an mpsc receiver's stream) is disposed if it is
+/// <see cref="IDisposable"/> or <see cref="IAsyncDisposable"/>, so an accepted socket is not leaked;
+/// shared items (a watch's or broadcast's values) are left alone.</para>
 /// <para><b>Failures:</b> a source that fails ends the enumeration with its error; the other sources are
 /// still cancelled and disposed, and a read of theirs that fails meanwhile is discarded with them.</para>
 /// <para><b>Thread safety:</b> <see cref="Add"/>, <see cref="TryAdd"/>, <see cref="Remove"/> and the

@@ -41,11 +41,15 @@ internal sealed class ContextEnumerator<T> : IAsyncEnumerator<T>, IValueTaskSour
     // A step went pending and its result was not taken yet: the next MoveNextAsync must wait for it.
     private bool _inFlight;
 
-    public ContextEnumerator(IAsyncEnumerator<T> inner)
+    public ContextEnumerator(IAsyncEnumerator<T> inner, bool handsOverItems = false)
     {
         _inner = inner;
         _onStepCompleted = OnStepCompleted;
+        HandsOverItems = handsOverItems;
     }
+
+    /// <summary>Whether each item becomes the consumer's to own (see <see cref="ContextStream{T}"/>).</summary>
+    public bool HandsOverItems { get; }
 
     public T Current => _inner.Current;
 

@@ -30,11 +30,14 @@ internal class SourceReader<T>
     private ValueTask<bool> _pending;
     private bool _isPending;
     private bool _disposed;
+    // Items of this source become their consumer's (listeners, mpsc receivers): one dropped unyielded is disposed here.
+    private readonly bool _disposeDropped;
 
     public SourceReader(IAsyncEnumerator<T> enumerator, Action<SourceReader<T>> onReady)
     {
         _enumerator = enumerator;
         _onCompleted = () => onReady(this);
+        _disposeDropped = enumerator is ContextEnumerator<T> { HandsOverItems: true };
     }
 
     /// <summary>Whether a MoveNextAsync is outstanding (completed or not) and its result not yet taken.</summary>
@@ -117,10 +120,20 @@ internal class SourceReader<T>
                 // nor stop it from disposing its other sources.
             }
 
-            if (produced)
+            if (produced && _disposeDropped)
             {
-                // Produced but never yielded: nobody will own it, so a disposable item (an accepted socket) is disposed here.
-                await DisposeItemAsync(_enumerator.Current);
+                // Produced but never yielded, and handed over by its source: nobody will own it, so a
+                // disposable item (an accepted socket) is disposed here. Shared items (a watch's value) are not.
+                try
+                {
+                    await DisposeItemAsync(_enumerator.Current);
+                }
+                finally
+                {
+                    await _enumerator.DisposeAsync();
+                }
+
+                return;
             }
         }
 

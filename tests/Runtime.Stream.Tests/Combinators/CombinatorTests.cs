@@ -231,6 +231,22 @@ public sealed class CombinatorTests
             Assert.False(first.IsDisposed);
             txA.Dispose();
             txB.Dispose();
+
+            // A watch's value is shared with its sender and every receiver: dropped, but never disposed.
+            var shared = new Tracked();
+            var (watchTx, watchRx) = Watch.Create(shared);
+            var (txC, c) = Mpsc.Unbounded<Tracked>();
+            var third = new Tracked();
+            txC.Send(third);
+            await foreach (Tracked item in c.ToAsyncEnumerable().Merge(watchRx.ToAsyncEnumerable()))
+            {
+                Assert.Same(third, item);
+                break;
+            }
+
+            Assert.False(shared.IsDisposed);
+            txC.Dispose();
+            watchTx.Dispose();
         });
     }
 
