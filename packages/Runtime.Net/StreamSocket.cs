@@ -375,7 +375,8 @@ public abstract class StreamSocket : IDisposable
     /// <exception cref="ArgumentException">Both arguments are the same stream.</exception>
     /// <exception cref="SocketException">Either side failed; the other direction is stopped.</exception>
     /// <remarks>
-    /// <para>Each direction runs in a spawned Spindle task; the first to fail ends the copy with its error and stops the other.</para>
+    /// <para>Each direction runs in a spawned Spindle task; the first to fail ends the copy with its error, and the
+    /// other is stopped and has finished when this method returns or throws.</para>
     /// <para><b>Cancellation:</b> data read but not yet written is lost; the streams stay open (dispose them).</para>
     /// </remarks>
     public static async ValueTask<(long AToB, long BToA)> CopyBidirectionalAsync(StreamSocket a, StreamSocket b, CancellationToken cancellationToken = default)
@@ -388,31 +389,48 @@ public abstract class StreamSocket : IDisposable
         }
 
         // Both directions as tasks, taken in completion order: the first failure, whichever side it is on,
-        // ends the copy at once (awaiting a→b first hid a b→a failure while a→b still waited for data).
-        // Disposing the set stops the direction still running.
+        // ends the copy at once (awaiting a->b first hid a b->a failure while a->b still waited for data).
         using var directions = new JoinSet<long>();
         long forward = directions.Spawn(() => CopyOneWayAsync(a, b, cancellationToken), "copy_bidirectional a->b");
         directions.Spawn(() => CopyOneWayAsync(b, a, cancellationToken), "copy_bidirectional b->a");
         long aToB = 0;
         long bToA = 0;
-        while (await directions.JoinNextAsync(cancellationToken) is { } finished)
+        ExceptionDispatchInfo? failure = null;
+        try
         {
-            if (!finished.IsSucceeded)
+            while (await directions.JoinNextAsync(cancellationToken) is { } finished)
             {
-                // Rethrows the direction's own error (or its cancellation); the other one is aborted by the Dispose.
-                ExceptionDispatchInfo.Throw(finished.Exception ?? new OperationCanceledException(cancellationToken));
-            }
+                if (!finished.IsSucceeded)
+                {
+                    failure = ExceptionDispatchInfo.Capture(finished.Exception ?? new OperationCanceledException(cancellationToken));
+                    break;
+                }
 
-            if (finished.TaskId == forward)
-            {
-                aToB = finished.Value;
+                if (finished.TaskId == forward)
+                {
+                    aToB = finished.Value;
+                }
+                else
+                {
+                    bToA = finished.Value;
+                }
             }
-            else
+        }
+        finally
+        {
+            if (!directions.IsEmpty)
             {
-                bToA = finished.Value;
+                // Stop the other direction and wait for it to unwind: it no longer touches the streams once this
+                // returns, and its own failure (often the same reset seen from the other side) is observed here
+                // instead of being reported as an unobserved task failure.
+                directions.AbortAll();
+                while (await directions.JoinNextAsync(CancellationToken.None) is not null)
+                {
+                }
             }
         }
 
+        failure?.Throw();
         return (aToB, bToA);
     }
 

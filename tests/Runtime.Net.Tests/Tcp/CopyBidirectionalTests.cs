@@ -49,6 +49,8 @@ public sealed class CopyBidirectionalTests
             back.Server.Dispose();
             SocketException error = await Assert.ThrowsAsync<SocketException>(async () => await Rt.Within(proxy.AsTask()));
             Assert.Equal(SocketError.ConnectionReset, error.SocketErrorCode);
+            // The other direction was stopped and has finished: nothing of the copy is left running.
+            Assert.DoesNotContain(RuntimeHandle.Current.GetTasks(), t => t.Name?.StartsWith("copy_bidirectional", StringComparison.Ordinal) == true);
         });
     }
 
