@@ -233,7 +233,7 @@ internal sealed partial class MpscChannel<T> : ILeaf, IValueTaskSource<RecvResul
     {
         // Throws for a premature GetResult (touching nothing) or a cancelled wait, which took nothing:
         // the message stays for the next receive.
-        _recvWait.ThrowIfFailed(this, token);
+        ThrowIfReceiveFailed(token);
         // Taken before the wait goes idle: a Dispose meanwhile sees a receive in flight and leaves the
         // queue to it (see DrainIfDisposed).
         RecvResult<T> result = TakeOne();
@@ -256,7 +256,7 @@ internal sealed partial class MpscChannel<T> : ILeaf, IValueTaskSource<RecvResul
         // Only the receiving flow touches these; the next receive cannot start before the wait goes idle.
         _manyList = null;
         _manyMemory = default;
-        _recvWait.ThrowIfFailed(this, token);
+        ThrowIfReceiveFailed(token);
         int count = TakeMany(list, memory, limit);
         EndReceive(token);
         return count;
@@ -266,6 +266,25 @@ internal sealed partial class MpscChannel<T> : ILeaf, IValueTaskSource<RecvResul
     private void EndReceive(short token)
     {
         _recvWait.GetResult(this, token);
+        DrainIfDisposedAfterReceive();
+    }
+
+    /// <summary>As <see cref="LeafWait.ThrowIfFailed"/>; a cancelled receive, which goes idle as it throws, drops the queue if the receiver was disposed meanwhile.</summary>
+    private void ThrowIfReceiveFailed(short token)
+    {
+        try
+        {
+            _recvWait.ThrowIfFailed(this, token);
+        }
+        catch
+        {
+            DrainIfDisposedAfterReceive();
+            throw;
+        }
+    }
+
+    private void DrainIfDisposedAfterReceive()
+    {
         // Full fence between going idle and reading _disposed (pairs with the one in Close: Dekker), so
         // either this receive or the Dispose sees the other and drops what is left.
         Interlocked.MemoryBarrier();

@@ -201,7 +201,8 @@ public sealed class LocalSet : IDisposable
             lock (_gate)
             {
                 _queue.Enqueue(task);
-                Monitor.Pulse(_gate);
+                // All: a Dispose on another thread may wait on the same monitor, and a single pulse could go to it.
+                Monitor.PulseAll(_gate);
             }
         }
 

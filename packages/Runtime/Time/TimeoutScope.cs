@@ -176,9 +176,10 @@ internal sealed class TimeoutScope : TimerEntry, IDisposable
 
     public void Dispose()
     {
-        // First, so no link callback runs after this (Dispose waits for one running on another thread).
-        _parentLink.Dispose();
-        _taskLink.Dispose();
+        // Unregister does not wait for a link callback running on another thread (it runs user callbacks on
+        // the token): the state CAS below decides which of the two touches the source, as with Fire.
+        _parentLink.Unregister();
+        _taskLink.Unregister();
         if (_armed)
         {
             Runtime.Time.Cancel(this);
