@@ -109,17 +109,9 @@ public sealed class CombinatorTests
         using Runtime runtime = Rt.Build(flavor);
         Rt.Run(runtime, async () =>
         {
-            var (txA, a) = Mpsc.Unbounded<int>();
-            var (txB, b) = Mpsc.Unbounded<int>();
-            var map = new StreamMap<string, int>();
-            map.Add("a", a.ToAsyncEnumerable());
-            map.Add("b", b.ToAsyncEnumerable());
-            await using (IAsyncEnumerator<KeyValuePair<string, int>> e = map.GetAsyncEnumerator())
+            var (txA, a, txB, map, enumerator) = await MapOfTwoWithBsFirstItemTaken();
+            await using (IAsyncEnumerator<KeyValuePair<string, int>> e = enumerator)
             {
-                txB.Send(1);
-                Assert.True(await e.MoveNextAsync());
-                Assert.Equal(new KeyValuePair<string, int>("b", 1), e.Current);
-
                 Assert.True(map.Remove("a")); // its read is pending on an empty channel
                 Assert.False(map.ContainsKey("a"));
                 txA.Send(99); // after removal: must stay in the channel
@@ -164,15 +156,9 @@ public sealed class CombinatorTests
         using Runtime runtime = Rt.Build(flavor);
         Rt.Run(runtime, async () =>
         {
-            var (txA, a) = Mpsc.Unbounded<int>();
-            var (txB, b) = Mpsc.Unbounded<int>();
-            var map = new StreamMap<string, int>();
-            map.Add("a", a.ToAsyncEnumerable());
-            map.Add("b", b.ToAsyncEnumerable());
-            await using IAsyncEnumerator<KeyValuePair<string, int>> e = map.GetAsyncEnumerator();
-            txB.Send(1);
-            Assert.True(await e.MoveNextAsync());
-            // a's read is pending on its empty channel; the receiver comes back under another key.
+            var (txA, a, txB, map, enumerator) = await MapOfTwoWithBsFirstItemTaken();
+            await using IAsyncEnumerator<KeyValuePair<string, int>> e = enumerator;
+            // The receiver comes back under another key.
             Assert.True(map.Remove("a"));
             map.Add("a again", a.ToAsyncEnumerable());
             txA.Send(5);
@@ -478,5 +464,20 @@ public sealed class CombinatorTests
         public bool IsDisposed { get; private set; }
 
         public void Dispose() => IsDisposed = true;
+    }
+
+    /// <summary>Two empty channels in a map under "a" and "b", enumerated, with b's first item (1) taken: a's read is pending.</summary>
+    private static async Task<(UnboundedSender<int> TxA, MpscReceiver<int> A, UnboundedSender<int> TxB, StreamMap<string, int> Map, IAsyncEnumerator<KeyValuePair<string, int>> E)> MapOfTwoWithBsFirstItemTaken()
+    {
+        var (txA, a) = Mpsc.Unbounded<int>();
+        var (txB, b) = Mpsc.Unbounded<int>();
+        var map = new StreamMap<string, int>();
+        map.Add("a", a.ToAsyncEnumerable());
+        map.Add("b", b.ToAsyncEnumerable());
+        IAsyncEnumerator<KeyValuePair<string, int>> e = map.GetAsyncEnumerator();
+        txB.Send(1);
+        Assert.True(await e.MoveNextAsync());
+        Assert.Equal(new KeyValuePair<string, int>("b", 1), e.Current);
+        return (txA, a, txB, map, e);
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SpindleTests.Support;
 
 namespace SpindleTests.Scheduling;
@@ -80,34 +81,23 @@ public sealed class LocalSetTests
         using Runtime runtime = Rt.Build(RuntimeFlavor.MultiThread);
         var local = new LocalSet(runtime.Handle);
         int driver = Environment.CurrentManagedThreadId;
-        int unwoundOn = 0;
+        var unwound = new StrongBox<int>();
         using var started = new ManualResetEventSlim();
         Task dispose = Task.Run(() =>
         {
             Assert.True(started.Wait(Rt.Bound), "the local task did not start");
             local.Dispose();
             // Dispose returns once the tasks have unwound.
-            Assert.NotEqual(0, Volatile.Read(ref unwoundOn));
+            Assert.NotEqual(0, Volatile.Read(ref unwound.Value));
         });
         Assert.Throws<TaskAbortedException>(() => local.RunUntil(async () =>
         {
-            JoinHandle child = SpindleTask.SpawnLocal(async () =>
-            {
-                try
-                {
-                    started.Set();
-                    await Time.SleepAsync(TimeSpan.FromHours(1));
-                }
-                finally
-                {
-                    Volatile.Write(ref unwoundOn, Environment.CurrentManagedThreadId);
-                }
-            });
+            JoinHandle child = SpindleTask.SpawnLocal(() => SleepRecordingUnwind(unwound, started.Set));
             await child;
         }));
         Assert.True(dispose.Wait(Rt.Bound), "Dispose did not return");
         dispose.GetAwaiter().GetResult();
-        Assert.Equal(driver, unwoundOn);
+        Assert.Equal(driver, unwound.Value);
         Assert.Equal(0, local.Count);
     }
 
@@ -117,25 +107,29 @@ public sealed class LocalSetTests
         using Runtime runtime = Rt.Build(RuntimeFlavor.MultiThread);
         var local = new LocalSet(runtime.Handle);
         int driver = Environment.CurrentManagedThreadId;
-        int unwoundOn = 0;
+        var unwound = new StrongBox<int>();
         Assert.Throws<TaskAbortedException>(() => local.RunUntil(async () =>
         {
-            JoinHandle sleeper = SpindleTask.SpawnLocal(async () =>
-            {
-                try
-                {
-                    await Time.SleepAsync(TimeSpan.FromHours(1));
-                }
-                finally
-                {
-                    Volatile.Write(ref unwoundOn, Environment.CurrentManagedThreadId);
-                }
-            });
+            JoinHandle sleeper = SpindleTask.SpawnLocal(() => SleepRecordingUnwind(unwound));
             await SpindleTask.YieldAsync();
             local.Dispose();
             await sleeper;
         }));
-        Assert.Equal(driver, unwoundOn);
+        Assert.Equal(driver, unwound.Value);
         Assert.Equal(0, local.Count);
+    }
+
+    /// <summary>Sleeps an hour (after <paramref name="started"/>); records the thread its unwinding runs on.</summary>
+    private static async Task SleepRecordingUnwind(StrongBox<int> unwoundOn, Action? started = null)
+    {
+        try
+        {
+            started?.Invoke();
+            await Time.SleepAsync(TimeSpan.FromHours(1));
+        }
+        finally
+        {
+            Volatile.Write(ref unwoundOn.Value, Environment.CurrentManagedThreadId);
+        }
     }
 }
