@@ -39,19 +39,19 @@ public sealed class MpscQueueTests
     {
         var queue = new MpscQueue<int>();
         // Batches longer than a segment, so every batch crosses segment boundaries and needs recycling.
-        const int Batch = MpscSegment<int>.Capacity + 7;
+        int batch = MpscSegment<int>.Capacity + 7;
         int misordered = 0;
         void Run(int rounds)
         {
             for (int round = 0; round < rounds; round++)
             {
-                for (int i = 0; i < Batch; i++)
+                for (int i = 0; i < batch; i++)
                 {
                     queue.TryEnqueue(i, None);
                 }
 
                 // No Assert in the loop: the assertion library allocates.
-                for (int i = 0; i < Batch; i++)
+                for (int i = 0; i < batch; i++)
                 {
                     if (!queue.TryDequeue(out int value) || value != i)
                     {
@@ -227,7 +227,7 @@ public sealed class MpscQueueTests
     public void ConcurrentProducers_ConsumerKeepingUp_RecyclesSegments()
     {
         // The consumer stays close behind two producers, so reclaimed segments go back to the end of the
-        // list; allocation stays far below one segment per 32 messages.
+        // list; allocation stays far below one new segment per segment's worth of messages.
         const int PerProducer = 100_000;
         var queue = new MpscQueue<int>();
         long allocated = 0;
@@ -273,6 +273,30 @@ public sealed class MpscQueueTests
 
         long segmentsAllocated = Interlocked.Read(ref allocated) / (MpscSegment<int>.Capacity * Unsafe.SizeOf<MpscSegment<int>.Slot>());
         Assert.True(segmentsAllocated < producers.Length * PerProducer / MpscSegment<int>.Capacity / 10, $"about {segmentsAllocated} segments allocated");
+    }
+
+    [Fact]
+    public void SegmentCapacity_IsAPowerOfTwo_AndSmallValuesGetLargeSegmentsWithinTwoKilobytes()
+    {
+        // Positions map to (segment, slot) by masking, so every capacity must be a power of two.
+        AssertSegment<byte>(128);
+        AssertSegment<int>(128);
+        AssertSegment<long>(128);
+        AssertSegment<string>(128);
+        AssertSegment<(long, long)>(64);
+        AssertSegment<(long, long, long, long, long)>(32);
+
+        static void AssertSegment<T>(int expected)
+        {
+            int capacity = MpscSegment<T>.Capacity;
+            Assert.Equal(expected, capacity);
+            Assert.Equal(capacity - 1, MpscSegment<T>.OffsetMask);
+            Assert.Equal(capacity, new MpscSegment<T>(0).Slots.Length);
+            if (Unsafe.SizeOf<MpscSegment<T>.Slot>() <= 32)
+            {
+                Assert.True(capacity * Unsafe.SizeOf<MpscSegment<T>.Slot>() <= 2048, $"{typeof(T).Name}: {capacity} slots of {Unsafe.SizeOf<MpscSegment<T>.Slot>()} B");
+            }
+        }
     }
 
     private static void ClearSealHint<T>(MpscQueue<T> queue) =>
