@@ -191,7 +191,7 @@ public sealed class OneshotReceiver<T> : IDisposable, IValueTaskSource<RecvResul
         }
 
         // After the closing CAS (a full fence): pairs with ClosedAsync, which publishes and then re-checks the state.
-        Interlocked.Exchange(ref _closedWaiter, null)?.Complete(true);
+        CompleteClosedWaiter();
     }
 
     /// <summary>Closes the receiver and drops a value that was sent but not received.</summary>
@@ -255,11 +255,25 @@ public sealed class OneshotReceiver<T> : IDisposable, IValueTaskSource<RecvResul
                 }
 
                 // A ClosedAsync of the dropped sender has nobody left to wait for.
-                Interlocked.Exchange(ref _closedWaiter, null)?.Complete(true);
+                CompleteClosedWaiter();
                 return;
             }
 
             s = seen;
+        }
+    }
+
+    /// <summary>
+    /// Completes a published ClosedAsync wait. Called after the CAS that set ReceiverClosed or
+    /// SenderDropped (a full fence), so a plain read that finds no waiter is final: a ClosedAsync
+    /// publishing later re-checks the state, sees the bit and completes itself. The common case (nobody
+    /// waits) then costs no atomic step.
+    /// </summary>
+    private void CompleteClosedWaiter()
+    {
+        if (Volatile.Read(ref _closedWaiter) is not null)
+        {
+            Interlocked.Exchange(ref _closedWaiter, null)?.Complete(true);
         }
     }
 
