@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Spindle.Internal;
 
@@ -242,17 +243,8 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
         {
             while (!done())
             {
-                CheckDumpPause();
-                if (--_untilMaintenance <= 0)
+                if (RunNext(options, driver, histogram))
                 {
-                    _untilMaintenance = options.EventInterval;
-                    driver.Poll();
-                }
-
-                TaskCore? task = Next(options.GlobalQueueInterval);
-                if (task is not null)
-                {
-                    RunTask(task, histogram);
                     continue;
                 }
 
@@ -288,6 +280,35 @@ internal sealed class CurrentThreadScheduler : RuntimeScheduler
             thread.Runtime = previousRuntime;
             thread.SetSchedulerLoop(outerLoop);
         }
+    }
+
+    /// <summary>
+    /// One turn of <see cref="Drive"/>: the dump pause and maintenance when due, then the next task, run;
+    /// false if there was none.
+    /// </summary>
+    /// <remarks>
+    /// Never inlined, for the reason given on the multi-thread worker's <c>RunNext</c>: a program that
+    /// drives its runtime from one long <c>BlockOn</c> would otherwise run its hot path as the on-stack
+    /// replacement of <see cref="Drive"/>, compiled at a moment that varies from process to process.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool RunNext(RuntimeOptions options, Driver driver, bool histogram)
+    {
+        CheckDumpPause();
+        if (--_untilMaintenance <= 0)
+        {
+            _untilMaintenance = options.EventInterval;
+            driver.Poll();
+        }
+
+        TaskCore? task = Next(options.GlobalQueueInterval);
+        if (task is null)
+        {
+            return false;
+        }
+
+        RunTask(task, histogram);
+        return true;
     }
 
     private TaskCore? Next(int globalInterval)
