@@ -71,10 +71,20 @@ public abstract class IoOperation<TResult> : IValueTaskSource<TResult>, ILeaf, I
 
     bool IIoSlot.IsWrite => Direction == Interest.Writable;
 
-    bool IIoSlot.CancelRequested
+    bool IIoSlot.CancelRequested => _cancelRequested;
+
+    bool IIoSlot.IsWait(short version) => _wait.Version == version;
+
+    void IIoSlot.RequestCancel(Exception error)
     {
-        get => _cancelRequested;
-        set => _cancelRequested = value;
+        _cancelError = error;
+        _cancelRequested = true;
+    }
+
+    void IIoSlot.ClearCancel()
+    {
+        _cancelRequested = false;
+        _cancelError = null;
     }
 
     internal ValueTask<TResult> Start(ScheduledIo io, string? file, int line, string? member, CancellationToken cancellationToken)
@@ -101,9 +111,8 @@ public abstract class IoOperation<TResult> : IValueTaskSource<TResult>, ILeaf, I
             if (!Coop.TryConsume())
             {
                 _io = io;
-                _cancelRequested = false;
-                _cancelError = null;
                 short yieldToken = _wait.Begin(this, file, line, member, default);
+                io.ClearCancel(this);
                 _wait.RegisterCancellation(this, cancellationToken);
                 TaskCore.Current!.EnqueueYield(s_runAfterYield, this);
                 return new ValueTask<TResult>(this, yieldToken);
@@ -118,10 +127,9 @@ public abstract class IoOperation<TResult> : IValueTaskSource<TResult>, ILeaf, I
         }
 
         _io = io;
-        _cancelRequested = false;
-        _cancelError = null;
         short token = _wait.Begin(this, file, line, member, default);
-        switch (io.TryArm(this, mask))
+        // Clears a cancellation recorded for the previous wait, under the lock cancellers take (TryDisarm).
+        switch (io.TryArm(this, mask, startsWait: true))
         {
             case SlotArm.Armed:
                 _wait.RegisterCancellation(this, cancellationToken);
@@ -210,7 +218,16 @@ public abstract class IoOperation<TResult> : IValueTaskSource<TResult>, ILeaf, I
         }
     }
 
-    bool ILeaf.TryCancelWait(Exception error)
+    // A token's callback needs no version: the registration is disposed (waiting for a running callback)
+    // before the wait ends, so it can only be for the current wait.
+    bool ILeaf.TryCancelWait(Exception error) => TryCancel(error, null);
+
+    // An abort or a timeout scope read the task's wait, then cancels it: by version, so one that lost the
+    // race with the wait's completion does not end the next wait of the same task on this operation.
+    bool ILeaf.TryCancelWaitOf(TaskCore task, Exception error) =>
+        _wait.TryGetVersionOf(task, out short version) && TryCancel(error, version);
+
+    private bool TryCancel(Exception error, short? version)
     {
         ScheduledIo? io = _io;
         if (io is null || !_wait.IsWaiting)
@@ -218,18 +235,14 @@ public abstract class IoOperation<TResult> : IValueTaskSource<TResult>, ILeaf, I
             return false;
         }
 
-        _cancelError = error;
-        if (io.TryDisarm(this))
+        if (io.TryDisarm(this, version, error))
         {
             return _wait.TryComplete(error);
         }
 
-        // Running on a waker (or yielding): it sees the request before it re-arms.
+        // Running on a waker (or yielding): it sees the request before it re-arms; or a later wait.
         return false;
     }
-
-    bool ILeaf.TryCancelWaitOf(TaskCore task, Exception error) =>
-        ReferenceEquals(_wait.WaitingTask, task) && ((ILeaf)this).TryCancelWait(error);
 
     LeafInfo ILeaf.Describe() =>
         _wait.Describe(Direction == Interest.Writable ? "io write" : "io read", _io?.Description);

@@ -211,10 +211,21 @@ internal sealed class ScheduledIo : IWaitOwner, IWaitResult<ReadyEvent>
     /// Puts <paramref name="slot"/> in its reserved slot unless readiness for it is already there (then
     /// the caller runs it again), a cancellation is pending, or another operation holds the slot.
     /// </summary>
-    public SlotArm TryArm(IIoSlot slot, int mask)
+    /// <param name="slot">The operation.</param>
+    /// <param name="mask">Its direction's readiness bits.</param>
+    /// <param name="startsWait">
+    /// True from the operation's start, after it began its wait: forgets, under the lock that cancellers
+    /// take, any cancellation recorded for an earlier wait (see <see cref="TryDisarm"/>).
+    /// </param>
+    public SlotArm TryArm(IIoSlot slot, int mask, bool startsWait = false)
     {
         lock (_lock)
         {
+            if (startsWait)
+            {
+                slot.ClearCancel();
+            }
+
             if (IsFailed)
             {
                 return SlotArm.Failed;
@@ -241,20 +252,42 @@ internal sealed class ScheduledIo : IWaitOwner, IWaitResult<ReadyEvent>
         }
     }
 
-    /// <summary>Takes <paramref name="slot"/> out of its reserved slot if it is still there (cancellation).</summary>
-    public bool TryDisarm(IIoSlot slot)
+    /// <summary>
+    /// Cancellation: takes <paramref name="slot"/> out of its reserved slot if it is still there (the
+    /// caller then completes the wait); if it is running instead, records <paramref name="error"/> for it
+    /// to honour before it re-arms. With a <paramref name="version"/>, does nothing unless that is still the
+    /// operation's wait: the check and the effect happen under this lock, and a new wait clears a recorded
+    /// cancellation under it too (<see cref="TryArm"/>, <see cref="ClearCancel"/>), after it began. So a
+    /// canceller that read the version of a wait that has since ended can reach neither the next wait's
+    /// slot nor its running attempt, whichever side of the new wait's start it takes the lock.
+    /// </summary>
+    public bool TryDisarm(IIoSlot slot, short? version, Exception error)
     {
         lock (_lock)
         {
+            if (version is { } expected && !slot.IsWait(expected))
+            {
+                return false;
+            }
+
             ref IIoSlot? place = ref slot.IsWrite ? ref _writer : ref _reader;
             if (!ReferenceEquals(place, slot))
             {
-                slot.CancelRequested = true;
+                slot.RequestCancel(error);
                 return false;
             }
 
             place = null;
             return true;
+        }
+    }
+
+    /// <summary>Forgets a cancellation recorded for an earlier wait of <paramref name="slot"/>, which began a new one without arming.</summary>
+    public void ClearCancel(IIoSlot slot)
+    {
+        lock (_lock)
+        {
+            slot.ClearCancel();
         }
     }
 
@@ -394,7 +427,19 @@ internal interface IIoSlot
     bool IsWrite { get; }
 
     /// <summary>Set under the registration's lock by a cancellation that found the slot running, not armed.</summary>
-    bool CancelRequested { get; set; }
+    bool CancelRequested { get; }
+
+    /// <summary>
+    /// Under the registration's lock: whether the operation's current wait is the one of
+    /// <paramref name="version"/> (a cancellation that read it for an earlier wait must not reach a later one).
+    /// </summary>
+    bool IsWait(short version);
+
+    /// <summary>Under the registration's lock: records a cancellation for the running operation to honour.</summary>
+    void RequestCancel(Exception error);
+
+    /// <summary>Under the registration's lock: forgets a cancellation recorded for an earlier wait.</summary>
+    void ClearCancel();
 
     /// <summary>Readiness arrived (or the yield ended): try the operation, complete or re-arm.</summary>
     void Run();

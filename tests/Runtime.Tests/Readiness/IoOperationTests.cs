@@ -1,6 +1,8 @@
 using System.Net.Sockets;
+using System.Reflection;
 using System.Runtime.Versioning;
 using Microsoft.Win32.SafeHandles;
+using Spindle.Internal;
 using Spindle.IO;
 using SpindleTests.Support;
 
@@ -118,6 +120,50 @@ public sealed class IoOperationTests
             await Assert.ThrowsAsync<ObjectDisposedException>(async () => await reader);
         });
     }
+
+    [Theory]
+    [MemberData(nameof(RegistrationTests.Matrix), MemberType = typeof(RegistrationTests))]
+    public void StaleCancellation_OfAnEndedWait_ReachesNeitherTheNextWaitNorItsSlot(RuntimeFlavor flavor, IoBackend backend)
+    {
+        // An abort or a timeout scope reads the version of the task's wait, then cancels by it. One that
+        // read it just before the wait ended must not end the task's next wait on the same operation.
+        using Runtime runtime = Rt.Build(flavor, configure: b => b.IoBackend(backend));
+        using var pair = SocketPair.Tcp();
+        Rt.Run(runtime, async () =>
+        {
+            using var registration = IoRegistration.Register(pair.Local);
+            var read = new Receive(pair.Local) { Buffer = new byte[16] };
+            JoinHandle<int> first = SpindleTask.Spawn(async () => await registration.RunAsync(read));
+            await Waiting.UntilParkedOnAsync(runtime, first.Id, "io read");
+            short ended = WaitVersion(read);
+            ScheduledIo io = SlotsOf(read);
+            pair.Peer.Send(new byte[1]);
+            Assert.Equal(1, await Rt.Within(first.AsTask()));
+
+            // The stale canceller acts between the two waits (its request is recorded for the ended wait)...
+            Assert.False(io.TryDisarm(read, ended, new TimeoutException("stale, between the waits")));
+            JoinHandle<int> second = SpindleTask.Spawn(async () => await registration.RunAsync(read));
+            await Waiting.UntilParkedOnAsync(runtime, second.Id, "io read");
+            // ...or once the next wait is armed: neither ends it, and it stays in its slot.
+            Assert.False(io.TryDisarm(read, ended, new TimeoutException("stale, while armed")));
+            Assert.True(read.IsRunning);
+            pair.Peer.Send(new byte[2]);
+            Assert.Equal(2, await Rt.Within(second.AsTask()));
+
+            // A cancellation of the current wait still ends it.
+            JoinHandle<int> third = SpindleTask.Spawn(async () => await registration.RunAsync(read));
+            await Waiting.UntilParkedOnAsync(runtime, third.Id, "io read");
+            third.Abort();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await Rt.Within(third.AsTask()));
+            Assert.False(read.IsRunning);
+        });
+    }
+
+    private static short WaitVersion(Receive read) =>
+        ((LeafWait)typeof(IoOperation<int>).GetField("_wait", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(read)!).Version;
+
+    private static ScheduledIo SlotsOf(Receive read) =>
+        (ScheduledIo)typeof(IoOperation<int>).GetField("_io", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(read)!;
 
     [Fact]
     public void Operation_RejectsADirectionThatIsNotOneSlot()
