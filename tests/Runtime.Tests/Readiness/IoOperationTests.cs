@@ -35,16 +35,11 @@ public sealed class IoOperationTests
     [MemberData(nameof(RegistrationTests.Matrix), MemberType = typeof(RegistrationTests))]
     public void PendingRead_CompletesWhenDataArrives_AndTheSlotIsReusable(RuntimeFlavor flavor, IoBackend backend)
     {
-        using Runtime runtime = Rt.Build(flavor, configure: b => b.IoBackend(backend));
-        using var pair = SocketPair.Tcp();
-        Rt.Run(runtime, async () =>
+        RunWithRead(flavor, backend, async (runtime, pair, registration, read) =>
         {
-            using var registration = IoRegistration.Register(pair.Local);
-            var read = new Receive(pair.Local) { Buffer = new byte[16] };
             for (int round = 0; round < 3; round++)
             {
-                JoinHandle<int> reader = SpindleTask.Spawn(async () => await registration.RunAsync(read));
-                await Waiting.UntilParkedOnAsync(runtime, reader.Id, "io read");
+                JoinHandle<int> reader = await StartParkedReadAsync(runtime, registration, read);
                 Assert.True(read.IsRunning);
                 pair.Peer.Send(new byte[round + 1]);
                 Assert.Equal(round + 1, await reader);
@@ -64,8 +59,7 @@ public sealed class IoOperationTests
             using var registration = IoRegistration.Register(pair.Local);
             var first = new Receive(pair.Local) { Buffer = new byte[16] };
             var second = new Receive(pair.Local) { Buffer = new byte[16] };
-            JoinHandle<int> reader = SpindleTask.Spawn(async () => await registration.RunAsync(first));
-            await Waiting.UntilParkedOnAsync(runtime, reader.Id, "io read");
+            JoinHandle<int> reader = await StartParkedReadAsync(runtime, registration, first);
 
             var busy = await Assert.ThrowsAsync<InvalidOperationException>(async () => await registration.RunAsync(second));
             Assert.Contains("already in progress", busy.Message, StringComparison.Ordinal);
@@ -75,8 +69,7 @@ public sealed class IoOperationTests
             await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await reader);
 
             // The aborted read did no I/O: the data goes to the next read.
-            JoinHandle<int> next = SpindleTask.Spawn(async () => await registration.RunAsync(second));
-            await Waiting.UntilParkedOnAsync(runtime, next.Id, "io read");
+            JoinHandle<int> next = await StartParkedReadAsync(runtime, registration, second);
             pair.Peer.Send(new byte[] { 1, 2, 3 });
             Assert.Equal(3, await next);
         });
@@ -86,12 +79,8 @@ public sealed class IoOperationTests
     [MemberData(nameof(RegistrationTests.Matrix), MemberType = typeof(RegistrationTests))]
     public void CancelledRead_ThrowsAndLeavesTheDataForTheNextRead(RuntimeFlavor flavor, IoBackend backend)
     {
-        using Runtime runtime = Rt.Build(flavor, configure: b => b.IoBackend(backend));
-        using var pair = SocketPair.Tcp();
-        Rt.Run(runtime, async () =>
+        RunWithRead(flavor, backend, async (runtime, pair, registration, read) =>
         {
-            using var registration = IoRegistration.Register(pair.Local);
-            var read = new Receive(pair.Local) { Buffer = new byte[16] };
             using var cts = new CancellationTokenSource();
             JoinHandle<int> reader = SpindleTask.Spawn(async () => await registration.RunAsync(read, cts.Token));
             await Waiting.UntilParkedOnAsync(runtime, reader.Id, "io read");
@@ -114,8 +103,7 @@ public sealed class IoOperationTests
         {
             var registration = IoRegistration.Register(pair.Local);
             var read = new Receive(pair.Local) { Buffer = new byte[16] };
-            JoinHandle<int> reader = SpindleTask.Spawn(async () => await registration.RunAsync(read));
-            await Waiting.UntilParkedOnAsync(runtime, reader.Id, "io read");
+            JoinHandle<int> reader = await StartParkedReadAsync(runtime, registration, read);
             registration.Dispose();
             await Assert.ThrowsAsync<ObjectDisposedException>(async () => await reader);
         });
@@ -127,14 +115,9 @@ public sealed class IoOperationTests
     {
         // An abort or a timeout scope reads the version of the task's wait, then cancels by it. One that
         // read it just before the wait ended must not end the task's next wait on the same operation.
-        using Runtime runtime = Rt.Build(flavor, configure: b => b.IoBackend(backend));
-        using var pair = SocketPair.Tcp();
-        Rt.Run(runtime, async () =>
+        RunWithRead(flavor, backend, async (runtime, pair, registration, read) =>
         {
-            using var registration = IoRegistration.Register(pair.Local);
-            var read = new Receive(pair.Local) { Buffer = new byte[16] };
-            JoinHandle<int> first = SpindleTask.Spawn(async () => await registration.RunAsync(read));
-            await Waiting.UntilParkedOnAsync(runtime, first.Id, "io read");
+            JoinHandle<int> first = await StartParkedReadAsync(runtime, registration, read);
             short ended = WaitVersion(read);
             ScheduledIo io = SlotsOf(read);
             pair.Peer.Send(new byte[1]);
@@ -142,8 +125,7 @@ public sealed class IoOperationTests
 
             // The stale canceller acts between the two waits (its request is recorded for the ended wait)...
             Assert.False(io.TryDisarm(read, ended, new TimeoutException("stale, between the waits")));
-            JoinHandle<int> second = SpindleTask.Spawn(async () => await registration.RunAsync(read));
-            await Waiting.UntilParkedOnAsync(runtime, second.Id, "io read");
+            JoinHandle<int> second = await StartParkedReadAsync(runtime, registration, read);
             // ...or once the next wait is armed: neither ends it, and it stays in its slot.
             Assert.False(io.TryDisarm(read, ended, new TimeoutException("stale, while armed")));
             Assert.True(read.IsRunning);
@@ -151,12 +133,34 @@ public sealed class IoOperationTests
             Assert.Equal(2, await Rt.Within(second.AsTask()));
 
             // A cancellation of the current wait still ends it.
-            JoinHandle<int> third = SpindleTask.Spawn(async () => await registration.RunAsync(read));
-            await Waiting.UntilParkedOnAsync(runtime, third.Id, "io read");
+            JoinHandle<int> third = await StartParkedReadAsync(runtime, registration, read);
             third.Abort();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await Rt.Within(third.AsTask()));
             Assert.False(read.IsRunning);
         });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> on a runtime of <paramref name="flavor"/> with <paramref name="backend"/>,
+    /// given a connected socket pair, its local end's registration and a read of that end.
+    /// </summary>
+    private static void RunWithRead(RuntimeFlavor flavor, IoBackend backend, Func<Runtime, SocketPair, IoRegistration, Receive, Task> body)
+    {
+        using Runtime runtime = Rt.Build(flavor, configure: b => b.IoBackend(backend));
+        using var pair = SocketPair.Tcp();
+        Rt.Run(runtime, async () =>
+        {
+            using var registration = IoRegistration.Register(pair.Local);
+            await body(runtime, pair, registration, new Receive(pair.Local) { Buffer = new byte[16] });
+        });
+    }
+
+    /// <summary>Spawns a task running <paramref name="read"/> and returns once it waits in its slot.</summary>
+    private static async Task<JoinHandle<int>> StartParkedReadAsync(Runtime runtime, IoRegistration registration, Receive read)
+    {
+        JoinHandle<int> reader = SpindleTask.Spawn(async () => await registration.RunAsync(read));
+        await Waiting.UntilParkedOnAsync(runtime, reader.Id, "io read");
+        return reader;
     }
 
     private static short WaitVersion(Receive read) =>
