@@ -16,7 +16,7 @@ namespace Spindle.Sync;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Storage: an <see cref="MpscQueue{T}"/>, a lock-free list of recycled 32-slot segments. A send
+/// Storage: an <see cref="MpscQueue{T}"/>, a lock-free list of recycled segments (32 to 128 slots, see <see cref="MpscSegment{T}.Capacity"/>). A send
 /// claims a position with one atomic add and publishes the value with one release write and a fence; a
 /// receive reads in position order without any atomic read-modify-write. Steady state allocates nothing.
 /// </para>
