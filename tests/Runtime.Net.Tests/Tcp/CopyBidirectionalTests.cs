@@ -11,9 +11,8 @@ public sealed class CopyBidirectionalTests
         NetRt.Run(flavor, backend, async () =>
         {
             // client <-> (proxyFront | proxyBack) <-> upstream
-            using TcpPair front = await TcpPair.CreateAsync();
-            using TcpPair back = await TcpPair.CreateAsync();
-            JoinHandle<(long, long)> proxy = SpindleTask.Spawn(async () => await StreamSocket.CopyBidirectionalAsync(front.Server, back.Client));
+            using Proxy started = await Proxy.StartAsync();
+            (TcpPair front, TcpPair back, JoinHandle<(long, long)> proxy) = started;
 
             byte[] request = new byte[100_000];
             new Random(1).NextBytes(request);
@@ -41,9 +40,8 @@ public sealed class CopyBidirectionalTests
     {
         NetRt.Run(flavor, backend, async () =>
         {
-            using TcpPair front = await TcpPair.CreateAsync();
-            using TcpPair back = await TcpPair.CreateAsync();
-            JoinHandle<(long, long)> proxy = SpindleTask.Spawn(async () => await StreamSocket.CopyBidirectionalAsync(front.Server, back.Client));
+            using Proxy started = await Proxy.StartAsync();
+            (TcpPair front, TcpPair back, JoinHandle<(long, long)> proxy) = started;
             // The client sends nothing, so a->b waits; upstream resets its connection, so b->a fails.
             back.Server.Linger = new LingerOption(true, 0);
             back.Server.Dispose();
@@ -64,5 +62,30 @@ public sealed class CopyBidirectionalTests
             await Assert.ThrowsAsync<ArgumentNullException>(async () => await StreamSocket.CopyBidirectionalAsync(null!, pair.Client));
             await Assert.ThrowsAsync<ArgumentException>(async () => await StreamSocket.CopyBidirectionalAsync(pair.Client, pair.Client));
         });
+    }
+
+    /// <summary>A copy between the server end of <see cref="Front"/> and the client end of <see cref="Back"/>, running as a task.</summary>
+    private sealed class Proxy(TcpPair front, TcpPair back, JoinHandle<(long, long)> copy) : IDisposable
+    {
+        public TcpPair Front { get; } = front;
+
+        public TcpPair Back { get; } = back;
+
+        public JoinHandle<(long, long)> Copy { get; } = copy;
+
+        public static async Task<Proxy> StartAsync()
+        {
+            TcpPair front = await TcpPair.CreateAsync();
+            TcpPair back = await TcpPair.CreateAsync();
+            return new Proxy(front, back, SpindleTask.Spawn(async () => await StreamSocket.CopyBidirectionalAsync(front.Server, back.Client)));
+        }
+
+        public void Deconstruct(out TcpPair front, out TcpPair back, out JoinHandle<(long, long)> copy) => (front, back, copy) = (Front, Back, Copy);
+
+        public void Dispose()
+        {
+            Front.Dispose();
+            Back.Dispose();
+        }
     }
 }
