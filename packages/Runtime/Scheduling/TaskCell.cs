@@ -62,8 +62,8 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
 
     internal IJoinSetMember? JoinSet;
 
-    public TaskCell(Scheduler scheduler, RootKind kind, object func, string? name, string? file, int line, string? member)
-        : base(scheduler, name, file, line, member)
+    public TaskCell(long id, Scheduler scheduler, RootKind kind, object func, string? name, string? file, int line, string? member)
+        : base(id, scheduler, name, file, line, member)
     {
         _kind = kind;
         _root = func;

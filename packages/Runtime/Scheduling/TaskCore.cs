@@ -45,6 +45,9 @@ internal abstract partial class TaskCore : SynchronizationContext
     /// <summary>Set with <see cref="StateComplete"/>, in the same CAS, when the task succeeded.</summary>
     protected const int StateSucceeded = 64;
 
+    /// <summary>Task ids are taken from the shared counter in blocks of this many (<see cref="NextId"/>).</summary>
+    internal const int IdBlock = 32;
+
     private static long s_nextId;
 
     private int _state;
@@ -52,10 +55,10 @@ internal abstract partial class TaskCore : SynchronizationContext
     private ContinuationQueue _pending;
     private TaskExtras? _extras;
 
-    protected TaskCore(Scheduler scheduler, string? name, string? spawnFile, int spawnLine, string? spawnMember)
+    protected TaskCore(long id, Scheduler scheduler, string? name, string? spawnFile, int spawnLine, string? spawnMember)
     {
         Scheduler = scheduler;
-        Id = Interlocked.Increment(ref s_nextId);
+        Id = id;
         if (name is not null)
         {
             _extras = new TaskExtras { Name = name };
@@ -64,6 +67,33 @@ internal abstract partial class TaskCore : SynchronizationContext
         SpawnFilePath = spawnFile;
         SpawnLineNumber = spawnLine;
         SpawnMemberName = spawnMember;
+    }
+
+    /// <summary>
+    /// A new task id: unique for the process's life, increasing in spawn order among the tasks
+    /// spawned from one thread. A thread with Spindle's thread data (a worker, a <c>BlockOn</c> caller)
+    /// takes ids from the shared counter <see cref="IdBlock"/> at a time, so spawns on two workers do
+    /// not contend for one counter's cache line on every spawn (an atomic add on a line the other
+    /// core just wrote); any other thread takes one id at a time. Ids of tasks spawned from different
+    /// threads are therefore unique but not in spawn order, as tokio's and .NET's task ids.
+    /// </summary>
+    internal static long NextId(ThreadData? thread)
+    {
+        if (thread is null)
+        {
+            return Interlocked.Increment(ref s_nextId);
+        }
+
+        long id = thread.LastTaskId;
+        if (id == thread.TaskIdBlockEnd)
+        {
+            long end = Interlocked.Add(ref s_nextId, IdBlock);
+            id = end - IdBlock;
+            thread.TaskIdBlockEnd = end;
+        }
+
+        thread.LastTaskId = ++id;
+        return id;
     }
 
     /// <summary>The task being polled on this thread, or null.</summary>

@@ -277,7 +277,7 @@ internal sealed class TaskRegistry
             }
         }
 
-        // Slot order says nothing; spawn order is what a reader expects.
+        // Slot order says nothing; id order is spawn order among the tasks one thread spawned (TaskCore.NextId).
         tasks.Sort(static (a, b) => a.Id.CompareTo(b.Id));
         return tasks;
     }

@@ -48,6 +48,12 @@ internal sealed class ThreadData
     /// <summary>Length of <see cref="FreeWaiters"/>.</summary>
     public int FreeWaiterCount;
 
+    /// <summary>The last task id handed out from this thread's block (<see cref="TaskCore.NextId"/>).</summary>
+    public long LastTaskId;
+
+    /// <summary>The last id of this thread's block; a block is exhausted when <see cref="LastTaskId"/> reaches it.</summary>
+    public long TaskIdBlockEnd;
+
     /// <summary>
     /// How many polls after a clock read may reuse it in a scheduler loop (<see cref="PollEndMilliseconds"/>);
     /// 0 elsewhere, so a thread that polls now and then (a blocking-pool thread, a thread-pool thread

@@ -20,7 +20,7 @@ public sealed class InjectQueueTests : IDisposable
         var tasks = new TaskCore[count];
         for (int i = 0; i < count; i++)
         {
-            tasks[i] = new TaskCell<VoidResult>(_runtime.Handle.Core.Flavor, RootKind.Task, (Func<Task>)(() => Task.CompletedTask), null, null, 0, null);
+            tasks[i] = new TaskCell<VoidResult>(TaskCore.NextId(null), _runtime.Handle.Core.Flavor, RootKind.Task, (Func<Task>)(() => Task.CompletedTask), null, null, 0, null);
         }
 
         return tasks;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Spindle.Scheduling;
 using Spindle.Scheduling.Blocking;
 using SpindleTests.Support;
 
@@ -291,6 +292,59 @@ public sealed class SpawnJoinTests
             await handle;
             Assert.Equal(handle.Id, seen);
         });
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void TaskIds_AreUniqueAcrossSpawningThreads_AndIncreaseInEachThreadsSpawnOrder(RuntimeFlavor flavor)
+    {
+        // Spawning threads take ids in blocks (TaskCore.IdBlock); spawners running at once on the
+        // workers, a blocking thread and a thread outside the runtime, each across several blocks,
+        // must still never share an id.
+        const int PerSpawner = 3 * TaskCore.IdBlock + 5;
+        static long[] SpawnMany(Func<Func<Task>, JoinHandle> spawn)
+        {
+            var ids = new long[PerSpawner];
+            for (int i = 0; i < PerSpawner; i++)
+            {
+                ids[i] = spawn(static () => Task.CompletedTask).Id;
+            }
+
+            return ids;
+        }
+
+        using Runtime runtime = Rt.Build(flavor);
+        RuntimeHandle handle = runtime.Handle;
+        var lists = Rt.Run(runtime, async () =>
+        {
+            var spawners = new List<JoinHandle<long[]>>();
+            for (int s = 0; s < 4; s++)
+            {
+                spawners.Add(SpindleTask.Spawn(async () =>
+                {
+                    await SpindleTask.YieldAsync();
+                    return SpawnMany(f => SpindleTask.Spawn(f));
+                }));
+            }
+
+            spawners.Add(SpindleTask.SpawnBlocking(() => SpawnMany(f => handle.Spawn(f))));
+            Task<long[]> outside = Task.Run(() => SpawnMany(f => handle.Spawn(f)));
+            var all = new List<long[]> { await Rt.Within(outside) };
+            foreach (JoinHandle<long[]> spawner in spawners)
+            {
+                all.Add(await spawner);
+            }
+
+            return all;
+        });
+
+        foreach (long[] ids in lists)
+        {
+            Assert.True(ids.Zip(ids.Skip(1)).All(pair => pair.First < pair.Second), $"ids out of spawn order: {string.Join(", ", ids)}");
+        }
+
+        long[] every = lists.SelectMany(ids => ids).ToArray();
+        Assert.Equal(every.Length, every.Distinct().Count());
     }
 
     [Theory]

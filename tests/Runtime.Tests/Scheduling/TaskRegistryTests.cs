@@ -16,7 +16,7 @@ public sealed class TaskRegistryTests : IDisposable
     public void Dispose() => _runtime.Dispose();
 
     private TaskCell<VoidResult> NewTask() =>
-        new TaskCell<VoidResult>(_runtime.Handle.Core.Flavor, RootKind.Task, (Func<Task>)(() => Task.CompletedTask), null, null, 0, null);
+        new TaskCell<VoidResult>(TaskCore.NextId(null), _runtime.Handle.Core.Flavor, RootKind.Task, (Func<Task>)(() => Task.CompletedTask), null, null, 0, null);
 
     [Fact]
     public void SnapshotListsExactlyTheLiveTasks_InSpawnOrder_AndCountMatches()
