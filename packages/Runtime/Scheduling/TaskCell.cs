@@ -57,8 +57,6 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
     private Action<object?>? _joinContinuation;
     private object? _joinState;
     private object? _joinTarget;
-    private string? _joinerFile;
-    private int _joinerLine;
 
     internal IJoinSetMember? JoinSet;
 
@@ -401,11 +399,22 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
 
     // ---- joining (IValueTaskSource) ----
 
-    /// <summary>Starts a join; throws at once if the joining task was aborted or timed out.</summary>
+    /// <summary>Records where a join that is about to wait awaits (null from a plain <c>await handle</c>), for <see cref="ILeaf.Describe"/>.</summary>
     public void RecordJoiner(string? file, int line)
     {
-        _joinerFile = file;
-        _joinerLine = line;
+        // Only an explicit AsValueTask() knows its caller, so only it creates the extras; a plain
+        // await (null) clears what an earlier explicit join left.
+        if (file is not null)
+        {
+            TaskExtras extras = Extras;
+            extras.JoinerFile = file;
+            extras.JoinerLine = line;
+        }
+        else if (ExtrasIfCreated is { JoinerFile: not null } extras)
+        {
+            extras.JoinerFile = null;
+            extras.JoinerLine = 0;
+        }
     }
 
     public ValueTaskSourceStatus GetStatus(short token)
@@ -521,8 +530,11 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
         return true;
     }
 
-    LeafInfo ILeaf.Describe() =>
-        new("join", $"task #{Id}{(Name is null ? "" : $" \"{Name}\"")}", _joinerFile, _joinerLine);
+    LeafInfo ILeaf.Describe()
+    {
+        TaskExtras? extras = ExtrasIfCreated;
+        return new("join", $"task #{Id}{(Name is null ? "" : $" \"{Name}\"")}", extras?.JoinerFile, extras?.JoinerLine ?? 0);
+    }
 
     /// <summary>Result for <see cref="JoinSet{T}"/>: the outcome without throwing.</summary>
     internal JoinResult<T> ToJoinResult() =>

@@ -53,6 +53,16 @@ internal sealed class TaskExtras
     /// <summary>Why the current join ended early (the joiner was aborted or timed out), for its GetResult.</summary>
     public Exception? JoinCancelError;
 
+    /// <summary>
+    /// Where an explicit <c>AsValueTask()</c> join awaits (<see cref="TaskCell{T}.RecordJoiner"/>), for
+    /// the join leaf's description. A plain <c>await handle</c> cannot see its caller and records
+    /// nothing, so the common join leaves this object uncreated.
+    /// </summary>
+    public string? JoinerFile;
+
+    /// <summary>The line of <see cref="JoinerFile"/>.</summary>
+    public int JoinerLine;
+
     /// <summary>Called once on completion (BlockOn's wake-up).</summary>
     public Action? CompletionNotify;
 

@@ -78,7 +78,8 @@ public readonly struct JoinHandle : IEquatable<JoinHandle>
 
     /// <summary>Returns a <see cref="System.Threading.Tasks.Task"/> that any number of awaiters may share.</summary>
     /// <returns>A task completing with the task's outcome.</returns>
-    public Task AsTask() => AsValueTask().AsTask();
+    // No caller info: it would name this file (and cost the task its extras object).
+    public Task AsTask() => AsValueTask(null, 0).AsTask();
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private static async ValueTask JoinAfterYieldAsync(IValueTaskSource source)

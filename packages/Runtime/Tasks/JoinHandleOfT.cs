@@ -96,7 +96,8 @@ public readonly struct JoinHandle<T> : IEquatable<JoinHandle<T>>
 
     /// <summary>Returns a <see cref="Task{T}"/> for the result that any number of awaiters may share.</summary>
     /// <returns>A task completing with the task's outcome.</returns>
-    public Task<T> AsTask() => AsValueTask().AsTask();
+    // No caller info: it would name this file (and cost the task its extras object).
+    public Task<T> AsTask() => AsValueTask(null, 0).AsTask();
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<T> JoinAfterYieldAsync(TaskCell<T> cell)

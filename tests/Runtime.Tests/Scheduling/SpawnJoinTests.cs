@@ -173,6 +173,29 @@ public sealed class SpawnJoinTests
         Assert.Equal(nameof(Spawn_CapturesCallerLocationAndName), info.SpawnMemberName);
     }
 
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Join_ThroughAsValueTask_IsDescribedAtItsLine(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Rt.Run(runtime, async () =>
+        {
+            JoinHandle joined = SpindleTask.Spawn(() => gate.Task);
+            int line = 0;
+            JoinHandle joiner = SpindleTask.Spawn(async () =>
+            {
+                line = LineOf(); await joined.AsValueTask();
+            });
+            LeafInfo wait = (await Waiting.UntilParkedOnAsync(runtime, joiner.Id, "join")).WaitingOn!;
+            gate.SetResult();
+            await joiner;
+
+            Assert.Equal(line, wait.CallerLineNumber);
+            Assert.EndsWith("SpawnJoinTests.cs", wait.CallerFilePath, StringComparison.Ordinal);
+        });
+    }
+
     private static int LineOf([System.Runtime.CompilerServices.CallerLineNumber] int line = 0) => line;
 
     [Theory]
