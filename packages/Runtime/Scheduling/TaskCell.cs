@@ -39,15 +39,24 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
     /// <summary>Set by whoever consumes the root's result (exactly once: a ValueTask may be read once).</summary>
     private const int RootConsumed = 2;
 
-    private readonly RootKind _kind;
-    private JoinOutcome _outcome;
-    private short _rootToken;
+    private const int RootFlags = RootCallbackRegistered | RootConsumed;
+    private const int KindShift = 2;
+    private const int KindMask = 0xF;
+    private const int TokenShift = 16;
+
+    /// <summary>
+    /// The root's flags (bits 0-1: <see cref="RootCallbackRegistered"/>, <see cref="RootConsumed"/>), the
+    /// <see cref="RootKind"/> (bits 2-5, fixed at spawn) and the token of a ValueTask root backed by a
+    /// source (bits 16-31, written before the completion callback is registered). One word instead of
+    /// three fields: with a result of up to 4 bytes the task's fields then end on a multiple of 8, and
+    /// the object is 8 bytes smaller (every spawn allocates it).
+    /// </summary>
     private int _rootState;
 
     /// <summary>
     /// The spawned delegate until the first poll starts the task; then, while the root runs, the
     /// <see cref="Task"/> or the <see cref="IValueTaskSource"/> behind its ValueTask (with
-    /// <see cref="_rootToken"/>); null once the root is consumed. One field instead of one per shape
+    /// <see cref="RootToken"/>); null once the root is consumed. One field instead of one per shape
     /// keeps the task object small (a spawn allocates only this object).
     /// </summary>
     private object? _root;
@@ -63,7 +72,7 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
     public TaskCell(long id, Scheduler scheduler, RootKind kind, object func, string? name, string? file, int line, string? member)
         : base(id, scheduler, name, file, line, member)
     {
-        _kind = kind;
+        _rootState = (int)kind << KindShift;
         _root = func;
     }
 
@@ -78,9 +87,12 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
     /// <summary>Says that someone (LocalSet's BlockOn) consumes the outcome even without a join waiter.</summary>
     internal void MarkObserved() => Extras.Observed = true;
 
-    public override bool IsBlocking => _kind is RootKind.BlockingFunc or RootKind.BlockingAction && !IsCompleted;
+    private RootKind Kind => (RootKind)((_rootState >> KindShift) & KindMask);
 
-    public JoinOutcome Outcome => _outcome;
+    /// <summary>The token of a ValueTask root backed by a source (racy for a dump: checked by its reader).</summary>
+    private short RootToken => (short)(_rootState >> TokenShift);
+
+    public override bool IsBlocking => Kind is RootKind.BlockingFunc or RootKind.BlockingAction && !IsCompleted;
 
     /// <summary>The result of a task that <see cref="TaskCore.IsCompletedSuccessfully"/> (checked first).</summary>
     public T SucceededResult => _result!;
@@ -94,14 +106,14 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
         _root = null;
         try
         {
-            switch (_kind)
+            switch (Kind)
             {
                 case RootKind.TaskOfT:
                     Task<T> rootTaskOfT = ((Func<Task<T>>)func)() ?? throw NullRoot();
                     if (rootTaskOfT.IsCompletedSuccessfully)
                     {
                         // The common short task: no ValueTask to build, no result to unwrap twice.
-                        _rootState = RootConsumed;
+                        _rootState |= RootConsumed;
                         Complete(JoinOutcome.Succeeded, rootTaskOfT.Result, null, pollThread);
                         return;
                     }
@@ -112,7 +124,7 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
                     Task rootTask = ((Func<Task>)func)() ?? throw NullRoot();
                     if (rootTask.IsCompletedSuccessfully)
                     {
-                        _rootState = RootConsumed;
+                        _rootState |= RootConsumed;
                         Complete(JoinOutcome.Succeeded, default, null, pollThread);
                         return;
                     }
@@ -124,23 +136,25 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
                     if (rootOfT.IsCompleted)
                     {
                         // Nothing else can see this root: consume it here, whatever backs it.
-                        _rootState = RootConsumed;
+                        _rootState |= RootConsumed;
                         CompleteFromValueTask(rootOfT, default, isTyped: true, pollThread);
                         return;
                     }
 
-                    _root = ValueTaskAccess<T>.GetObject(rootOfT, out _rootToken);
+                    _root = ValueTaskAccess<T>.GetObject(rootOfT, out short tokenOfT);
+                    _rootState |= (ushort)tokenOfT << TokenShift;
                     break;
                 case RootKind.ValueTask:
                     ValueTask root = ((Func<ValueTask>)func)();
                     if (root.IsCompleted)
                     {
-                        _rootState = RootConsumed;
+                        _rootState |= RootConsumed;
                         CompleteFromValueTask(default, root, isTyped: false, pollThread);
                         return;
                     }
 
-                    _root = ValueTaskAccess.GetObject(root, out _rootToken);
+                    _root = ValueTaskAccess.GetObject(root, out short token);
+                    _rootState |= (ushort)token << TokenShift;
                     break;
                 case RootKind.BlockingFunc:
                     T value = RunDetached((Func<T>)func);
@@ -168,7 +182,7 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
         if (RootIsCompleted())
         {
             // No completion callback exists yet, so nothing can race this read of the root.
-            _rootState = RootConsumed;
+            _rootState |= RootConsumed;
             CompleteFromRootCore(pollThread);
             return;
         }
@@ -178,11 +192,11 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
         // root completes elsewhere (after ConfigureAwait(false)) it is posted back to this task.
         // A ConfigureAwait(false) registration would instead always hop to the thread pool, because
         // the BCL refuses to inline continuations under a non-default SynchronizationContext.
-        _rootState = RootCallbackRegistered;
+        _rootState |= RootCallbackRegistered;
         Action onRootCompleted = CompleteFromRoot;
         // The rebuilt ValueTasks only register the callback here; the result is consumed once, in CompleteFromRoot.
 #pragma warning disable CA2012
-        switch (_kind)
+        switch (Kind)
         {
             case RootKind.TaskOfT:
             case RootKind.Task:
@@ -198,18 +212,18 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
 #pragma warning restore CA2012
     }
 
-    /// <summary>The running ValueTask root rebuilt from what <see cref="_root"/> and <see cref="_rootToken"/> hold (a Task or a source).</summary>
+    /// <summary>The running ValueTask root rebuilt from what <see cref="_root"/> and <see cref="RootToken"/> hold (a Task or a source).</summary>
     private ValueTask<T> RootValueTaskOfT(object root) =>
-        root is Task<T> task ? new ValueTask<T>(task) : new ValueTask<T>((IValueTaskSource<T>)root, _rootToken);
+        root is Task<T> task ? new ValueTask<T>(task) : new ValueTask<T>((IValueTaskSource<T>)root, RootToken);
 
     private ValueTask RootValueTask(object root) =>
-        root is Task task ? new ValueTask(task) : new ValueTask((IValueTaskSource)root, _rootToken);
+        root is Task task ? new ValueTask(task) : new ValueTask((IValueTaskSource)root, RootToken);
 
     /// <inheritdoc/>
     internal override object? GetRootForDump(out short token)
     {
         token = 0;
-        if (_kind is RootKind.BlockingFunc or RootKind.BlockingAction)
+        if (Kind is RootKind.BlockingFunc or RootKind.BlockingAction)
         {
             return null;
         }
@@ -222,7 +236,7 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
             return null;
         }
 
-        token = _rootToken;
+        token = RootToken;
         return root;
     }
 
@@ -230,7 +244,7 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
     protected override void CheckRootAfterPoll(ThreadData pollThread)
     {
         // Cheap check that also covers roots whose completion continuation was queued, not inlined.
-        if (Volatile.Read(ref _rootState) == RootCallbackRegistered && RootIsCompleted())
+        if ((Volatile.Read(ref _rootState) & RootFlags) == RootCallbackRegistered && RootIsCompleted())
         {
             CompleteFromRoot(pollThread);
         }
@@ -257,7 +271,7 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
 
         // Only the status is read from the rebuilt ValueTasks; the result is consumed once, in CompleteFromRoot.
 #pragma warning disable CA2012
-        return _kind switch
+        return Kind switch
         {
             RootKind.TaskOfT or RootKind.Task => ((Task)root).IsCompleted,
             RootKind.ValueTaskOfT => RootValueTaskOfT(root).IsCompleted,
@@ -284,7 +298,7 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
     private void CompleteFromRootCore(ThreadData? pollThread)
     {
         object root = _root!;
-        switch (_kind)
+        switch (Kind)
         {
             case RootKind.TaskOfT:
                 CompleteFromValueTask(new ValueTask<T>((Task<T>)root), default, isTyped: true, pollThread);
@@ -358,8 +372,7 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
             Extras.Error = error;
         }
 
-        _outcome = outcome;
-        if (!TrySetCompleteState(inOwnPoll: pollThread is not null, succeeded: outcome == JoinOutcome.Succeeded))
+        if (!TrySetCompleteState(inOwnPoll: pollThread is not null, outcome))
         {
             return;
         }
@@ -429,7 +442,7 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
             return ValueTaskSourceStatus.Pending;
         }
 
-        return _outcome switch
+        return Outcome switch
         {
             JoinOutcome.Succeeded => ValueTaskSourceStatus.Succeeded,
             JoinOutcome.Aborted => ValueTaskSourceStatus.Faulted,
@@ -492,7 +505,7 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
             ThrowHelper.ThrowBadToken();
         }
 
-        switch (_outcome)
+        switch (Outcome)
         {
             case JoinOutcome.Succeeded:
                 return _result!;
@@ -537,6 +550,9 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
     }
 
     /// <summary>Result for <see cref="JoinSet{T}"/>: the outcome without throwing.</summary>
-    internal JoinResult<T> ToJoinResult() =>
-        new(Id, Name, _outcome, _result, _outcome == JoinOutcome.Faulted ? ExtrasIfCreated?.Error : null);
+    internal JoinResult<T> ToJoinResult()
+    {
+        JoinOutcome outcome = Outcome;
+        return new(Id, Name, outcome, _result, outcome == JoinOutcome.Faulted ? ExtrasIfCreated?.Error : null);
+    }
 }

@@ -45,6 +45,9 @@ internal abstract partial class TaskCore : SynchronizationContext
     /// <summary>Set with <see cref="StateComplete"/>, in the same CAS, when the task succeeded.</summary>
     protected const int StateSucceeded = 64;
 
+    /// <summary>Set with <see cref="StateComplete"/>, in the same CAS, when the task faulted (neither this nor <see cref="StateSucceeded"/>: aborted).</summary>
+    protected const int StateFaulted = 128;
+
     /// <summary>Task ids are taken from the shared counter in blocks of this many (<see cref="NextId"/>).</summary>
     internal const int IdBlock = 32;
 
@@ -151,6 +154,24 @@ internal abstract partial class TaskCore : SynchronizationContext
     public bool IsCompletedSuccessfully => (Volatile.Read(ref _state) & StateSucceeded) != 0;
 
     public bool IsAbortRequested => (Volatile.Read(ref _state) & StateAbortRequested) != 0;
+
+    /// <summary>
+    /// How the task ended, from the state word (an acquire read: the result or error written before
+    /// completion may be read after it), or <see cref="JoinOutcome.Pending"/>. The outcome lives in
+    /// the completing CAS rather than in a field of its own: a byte more in the task object would
+    /// cost 8 (an untyped task's fields end on a multiple of 8 without it).
+    /// </summary>
+    public JoinOutcome Outcome
+    {
+        get
+        {
+            int s = Volatile.Read(ref _state);
+            return (s & StateComplete) == 0 ? JoinOutcome.Pending
+                : (s & StateSucceeded) != 0 ? JoinOutcome.Succeeded
+                : (s & StateFaulted) != 0 ? JoinOutcome.Faulted
+                : JoinOutcome.Aborted;
+        }
+    }
 
     protected bool IsStarted => (Volatile.Read(ref _state) & StateStarted) != 0;
 
@@ -533,12 +554,17 @@ internal abstract partial class TaskCore : SynchronizationContext
     /// task's own poll (<paramref name="inOwnPoll"/>), the same CAS also ends Running and Notified,
     /// so the poll's epilogue has no atomic of its own left to do: nothing reads those bits on a
     /// complete task (wakers and polls test Complete first and drain the queue themselves).
-    /// <paramref name="succeeded"/> sets <see cref="StateSucceeded"/> in the same CAS.
+    /// <paramref name="outcome"/> sets <see cref="StateSucceeded"/> or <see cref="StateFaulted"/> in the same CAS.
     /// </summary>
-    protected bool TrySetCompleteState(bool inOwnPoll, bool succeeded)
+    protected bool TrySetCompleteState(bool inOwnPoll, JoinOutcome outcome)
     {
         int clear = inOwnPoll ? StateRunning | StateNotified : 0;
-        int set = succeeded ? StateComplete | StateSucceeded : StateComplete;
+        int set = StateComplete | outcome switch
+        {
+            JoinOutcome.Succeeded => StateSucceeded,
+            JoinOutcome.Faulted => StateFaulted,
+            _ => 0,
+        };
         int s = Volatile.Read(ref _state);
         while ((s & StateComplete) == 0)
         {
