@@ -18,9 +18,15 @@ namespace Spindle.Scheduling;
 /// <remarks>
 /// <para>
 /// Join handshake on <see cref="_joinContinuation"/>: null → continuation (a joiner waits) →
-/// sentinel (the task completed; the continuation is dispatched by whoever swaps it out). A joiner
-/// whose own task is aborted swaps its continuation back to null and records the abort error for its
-/// next <see cref="GetResult(short)"/>, so the joined task is unaffected.
+/// sentinel (claimed: the one whose compare-exchange swapped the continuation out dispatches it). Completion
+/// sets the state's Complete bit with a compare-exchange and then reads the slot; a joiner stores
+/// its continuation with a compare-exchange and then reads the state. Both are full fences, so at
+/// least one side sees the other: a completion that finds the slot empty leaves it (no atomic step
+/// for a task nobody waits on yet, the common case), and a joiner that finds the task complete
+/// after storing takes its continuation back and runs it itself; when both see each other, the
+/// claim decides. A joiner whose own task is aborted swaps its continuation back to null and
+/// records the abort error for its next <see cref="GetResult(short)"/>, so the joined task is
+/// unaffected.
 /// </para>
 /// <para>
 /// Root completion is observed in two ways: after the first poll when the root finished
@@ -383,8 +389,24 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
         IJoinSetMember? set = JoinSet;
         TaskExtras? extras = ExtrasIfCreated;
         bool observed = extras is { Observed: true };
-        // Publishes the outcome written above to whoever swapped the continuation in (pairs with OnCompleted).
-        Action<object?>? continuation = Interlocked.Exchange(ref _joinContinuation, s_joinCompleted);
+        // The completing compare-exchange above was a full fence: an empty slot now means a joiner
+        // storing later sees Complete and runs its continuation itself (see the remarks). A waiting
+        // continuation is claimed, since that joiner may be taking it back at the same moment.
+        Action<object?>? continuation = Volatile.Read(ref _joinContinuation);
+        if (ReferenceEquals(continuation, s_joinCompleted))
+        {
+            // A joiner that stored after the completion already took its continuation back.
+            observed = true;
+            continuation = null;
+        }
+        else if (continuation is not null && !ReferenceEquals(Interlocked.CompareExchange(ref _joinContinuation, s_joinCompleted, continuation), continuation))
+        {
+            // Lost the claim: the joiner took its continuation back (it leaves the sentinel and
+            // observes the outcome) or a cancel of its wait did (it leaves null).
+            observed |= ReferenceEquals(Volatile.Read(ref _joinContinuation), s_joinCompleted);
+            continuation = null;
+        }
+
         if (continuation is not null)
         {
             observed = true;
@@ -461,15 +483,26 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
 
         _joinState = state;
         _joinTarget = target;
-        // Pairs with the exchange in Complete and TryCancelWait.
+        // Pairs with the completing compare-exchange and the claims in Complete and TryCancelWait.
         Action<object?>? previous = Interlocked.CompareExchange(ref _joinContinuation, continuation, null);
         if (previous is null)
         {
-            (target as TaskCore)?.AddWaitingLeaf(this);
-            return;
-        }
+            if (!IsCompleted)
+            {
+                // Complete either finds the continuation (and claims it) or had not set Complete
+                // before the store above; either way it is dispatched once.
+                (target as TaskCore)?.AddWaitingLeaf(this);
+                return;
+            }
 
-        if (!ReferenceEquals(previous, s_joinCompleted))
+            // Complete may have read the slot before the store and left it: take the continuation
+            // back and run it here, unless Complete (or a cancel) claimed it first.
+            if (!ReferenceEquals(Interlocked.CompareExchange(ref _joinContinuation, s_joinCompleted, continuation), continuation))
+            {
+                return;
+            }
+        }
+        else if (!ReferenceEquals(previous, s_joinCompleted))
         {
             ThrowHelper.ThrowMultipleAwaiters();
         }

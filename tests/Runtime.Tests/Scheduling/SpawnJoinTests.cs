@@ -173,6 +173,30 @@ public sealed class SpawnJoinTests
         Assert.Equal(nameof(Spawn_CapturesCallerLocationAndName), info.SpawnMemberName);
     }
 
+    /// <summary>
+    /// A joiner that stores its continuation after the task completed (it saw the task running just
+    /// before, and the completion found no continuation to claim) runs it itself, at once. The join's
+    /// own checks keep this window small, so the test stores through the source directly.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Join_StoredAfterCompletionFoundNoJoiner_RunsAtOnce(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        JoinHandle<int> handle = runtime.Spawn(static () => Task.FromResult(7));
+        if (flavor == RuntimeFlavor.CurrentThread)
+        {
+            Rt.Run(runtime, static () => Task.CompletedTask);
+        }
+
+        Assert.True(SpinWait.SpinUntil(() => handle.IsFinished, Rt.Bound), "the task never ran");
+        TaskCell<int> source = handle.Cell;
+        var resumed = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        source.OnCompleted(_ => resumed.SetResult(source.GetResult(0)), null, 0, System.Threading.Tasks.Sources.ValueTaskSourceOnCompletedFlags.None);
+        Assert.True(resumed.Task.Wait(Rt.Bound), "a continuation stored after the completion never ran");
+        Assert.Equal(7, resumed.Task.Result);
+    }
+
     [Theory]
     [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
     public void Join_ThroughAsValueTask_IsDescribedAtItsLine(RuntimeFlavor flavor)

@@ -217,6 +217,34 @@ public sealed class StressTests
     }
 
     /// <summary>
+    /// A join from outside the runtime racing the task's completion on a worker: the completion
+    /// reads the join slot after its completing compare-exchange and claims what it finds, the joiner
+    /// re-reads the state after storing and takes its continuation back if the task completed. In
+    /// every order the joiner resumes once, with the value.
+    /// </summary>
+    [Fact]
+    public void JoinRacingCompletion_FromOutside_EveryJoinerResumesWithTheValue()
+    {
+        using Runtime runtime = Rt.Build(RuntimeFlavor.MultiThread);
+        for (int round = 0; round < Scale(500, 50_000); round++)
+        {
+            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            int n = round;
+            JoinHandle<int> handle = runtime.Spawn(async () =>
+            {
+                await gate.Task;
+                return n;
+            });
+            Task<int>? joined = null;
+            Assert.True(Race.RunAsync(gate.SetResult, () => joined = handle.AsTask()).Wait(Rt.Bound), $"round {round}: the race did not end");
+            Assert.True(joined!.Wait(Rt.Bound), $"round {round}: the joiner never resumed");
+            Assert.Equal(n, joined.Result);
+        }
+
+        Assert.True(SpinWait.SpinUntil(() => runtime.Metrics.NumAliveTasks == 0, Rt.Bound));
+    }
+
+    /// <summary>
     /// Regression: a join continuation enqueued on a task while its poll was ending was lost, twice:
     /// once between the poll's queue check and its state read, once through store-load reordering
     /// between the waker's enqueue and its state read (found by the yield_many benchmark).
