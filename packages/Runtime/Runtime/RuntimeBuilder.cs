@@ -247,7 +247,7 @@ public sealed class RuntimeBuilder
     }
 
     /// <summary>Called when a task is spawned, on the spawning thread.</summary>
-    /// <param name="hook">The hook; must be fast and must not throw.</param>
+    /// <param name="hook">The hook; must be fast. An exception it throws goes to <see cref="OnUnobservedTaskException"/> (as from every hook) and the spawn goes on.</param>
     /// <returns>This builder.</returns>
     public RuntimeBuilder OnTaskSpawn(Action<TaskMeta> hook) => Set(hook, static (h, f) => h.TaskSpawn = f);
 

@@ -35,7 +35,7 @@ internal sealed class RuntimeCore
     public RuntimeCore(RuntimeOptions options)
     {
         Options = options;
-        Hooks = options.Hooks;
+        Hooks = options.Hooks.GuardedBy(this);
         int workers = options.Flavor == RuntimeFlavor.CurrentThread ? 1 : options.WorkerThreads;
         Clock = new RuntimeClock(options.StartPaused);
         Time = new TimeDriver(Clock);

@@ -10,6 +10,8 @@ public readonly struct TaskMeta
 
     internal TaskMeta(TaskCore task) => _task = task;
 
+    internal TaskCore Task => _task;
+
     /// <summary>Gets the task's id.</summary>
     public long Id => _task.Id;
 

@@ -290,6 +290,45 @@ public sealed class CoopAndDiagnosticsTests
         Assert.Contains("sleeper", info.ToString(), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Hooks are user code run in the middle of a spawn, a poll and a completion: what they throw is
+    /// reported, and the task still runs, completes with its own value and wakes its joiner (a
+    /// terminate hook that threw used to abort the completion, leave the joiner waiting and let the
+    /// task's own catch complete it a second time as faulted).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Hooks_ThatThrow_AreReportedAndTasksStillCompleteWithTheirValue(RuntimeFlavor flavor)
+    {
+        var reported = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using Runtime runtime = Rt.Build(flavor, configure: b => b
+            .OnTaskSpawn(static _ => throw new InvalidOperationException("spawn hook"))
+            .OnBeforeTaskPoll(static _ => throw new InvalidOperationException("before hook"))
+            .OnAfterTaskPoll(static _ => throw new InvalidOperationException("after hook"))
+            .OnTaskTerminate(static _ => throw new InvalidOperationException("terminate hook"))
+            .OnUnobservedTaskException(info => reported.Enqueue(info.Exception.Message)));
+        int sum = Rt.Run(runtime, async () =>
+        {
+            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            JoinHandle<int> waited = SpindleTask.Spawn(async () =>
+            {
+                await gate.Task;
+                return 5;
+            });
+            JoinHandle<int> quick = SpindleTask.Spawn(static () => Task.FromResult(7));
+            // The join of `waited` is in place before it completes, so its completion has a joiner to wake.
+            ValueTask<int> join = waited.AsValueTask();
+            gate.SetResult();
+            return await join + await quick;
+        });
+        Assert.Equal(12, sum);
+        Assert.True(SpinWait.SpinUntil(() => reported.Contains("terminate hook") && reported.Count >= 4, Rt.Bound), string.Join(", ", reported));
+        Assert.Contains("spawn hook", reported);
+        Assert.Contains("before hook", reported);
+        Assert.Contains("after hook", reported);
+        Assert.Equal(12, Rt.Run(runtime, static () => Task.FromResult(12)));
+    }
+
     [Theory]
     [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
     public void Hooks_SeeSpawnPollAndTerminate(RuntimeFlavor flavor)
