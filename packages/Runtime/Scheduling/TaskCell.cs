@@ -147,8 +147,10 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
                         return;
                     }
 
-                    _root = ValueTaskAccess<T>.GetObject(rootOfT, out short tokenOfT);
+                    // The token first, then the root: a dump that reads the root reads its token too.
+                    object? sourceOfT = ValueTaskAccess<T>.GetObject(rootOfT, out short tokenOfT);
                     _rootState |= (ushort)tokenOfT << TokenShift;
+                    _root = sourceOfT;
                     break;
                 case RootKind.ValueTask:
                     ValueTask root = ((Func<ValueTask>)func)();
@@ -159,8 +161,9 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
                         return;
                     }
 
-                    _root = ValueTaskAccess.GetObject(root, out short token);
+                    object? source = ValueTaskAccess.GetObject(root, out short token);
                     _rootState |= (ushort)token << TokenShift;
+                    _root = source;
                     break;
                 case RootKind.BlockingFunc:
                     T value = RunDetached((Func<T>)func);
