@@ -190,7 +190,7 @@ public readonly struct RuntimeHandle : IEquatable<RuntimeHandle>
 
     internal static TaskInfo Describe(TaskCore task)
     {
-        TimeSpan? since = task.PollCount == 0 ? null : TimeSpan.FromMilliseconds(Math.Max(0, Environment.TickCount64 - task.LastPollEndMilliseconds));
+        TimeSpan? since = task.PollCount == 0 ? null : TimeSpan.FromMilliseconds(task.MillisecondsSinceLastPoll(Environment.TickCount64));
         TaskState state = task.SnapshotState();
         // A scheduled task waits on nothing; the leaf that woke it stays registered until it resumes.
         LeafInfo? waitingOn = state == TaskState.Scheduled ? null : task.DescribeWait();

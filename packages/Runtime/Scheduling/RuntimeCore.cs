@@ -115,7 +115,7 @@ internal sealed class RuntimeCore
     private TaskCell<T> Spawn<T>(ThreadData? thread, Scheduler scheduler, RootKind kind, object func, string? name, string? file, int line, string? member, Action? onComplete, IJoinSetMember? joinSet)
     {
         ArgumentNullException.ThrowIfNull(func);
-        var cell = new TaskCell<T>(TaskCore.NextId(thread), scheduler, kind, func, name, file, line, member) { JoinSet = joinSet };
+        var cell = new TaskCell<T>(TaskCore.NextId(thread), scheduler, kind, func, name, file, line, member, joinSet);
         if (onComplete is not null)
         {
             cell.SetCompletionNotify(onComplete);

@@ -46,13 +46,18 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
     private const int RootConsumed = 2;
 
     private const int RootFlags = RootCallbackRegistered | RootConsumed;
+
+    /// <summary>Set at spawn for a member of a <see cref="JoinSet{T}"/>: <see cref="_joinTarget"/> holds the set.</summary>
+    private const int JoinSetMemberFlag = 1 << 6;
+
     private const int KindShift = 2;
     private const int KindMask = 0xF;
     private const int TokenShift = 16;
 
     /// <summary>
     /// The root's flags (bits 0-1: <see cref="RootCallbackRegistered"/>, <see cref="RootConsumed"/>), the
-    /// <see cref="RootKind"/> (bits 2-5, fixed at spawn) and the token of a ValueTask root backed by a
+    /// <see cref="RootKind"/> (bits 2-5, fixed at spawn), <see cref="JoinSetMemberFlag"/> (bit 6, fixed
+    /// at spawn) and the token of a ValueTask root backed by a
     /// source (bits 16-31, written before the completion callback is registered). One word instead of
     /// three fields: with a result of up to 4 bytes the task's fields then end on a multiple of 8, and
     /// the object is 8 bytes smaller (every spawn allocates it).
@@ -71,16 +76,29 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
 
     private Action<object?>? _joinContinuation;
     private object? _joinState;
+
+    /// <summary>
+    /// The scheduling context of a waiting joiner; for a member of a <see cref="JoinSet{T}"/>, the set
+    /// for the task's whole life instead. A member is never joined through a handle (the set's spawn
+    /// returns only its id and the set joins it through <see cref="IJoinSetMember.OnMemberCompleted"/>),
+    /// so the slot is free, and a field of its own would make every task object 8 bytes larger.
+    /// </summary>
     private object? _joinTarget;
 
-    internal IJoinSetMember? JoinSet;
-
-    public TaskCell(long id, Scheduler scheduler, RootKind kind, object func, string? name, string? file, int line, string? member)
+    public TaskCell(long id, Scheduler scheduler, RootKind kind, object func, string? name, string? file, int line, string? member, IJoinSetMember? joinSet = null)
         : base(id, scheduler, name, file, line, member)
     {
         _rootState = (int)kind << KindShift;
         _root = func;
+        if (joinSet is not null)
+        {
+            _rootState |= JoinSetMemberFlag;
+            _joinTarget = joinSet;
+        }
     }
+
+    /// <summary>The set this task belongs to, or null.</summary>
+    internal IJoinSetMember? JoinSet => (_rootState & JoinSetMemberFlag) != 0 ? (IJoinSetMember)_joinTarget! : null;
 
     /// <summary>Makes the task call <paramref name="notify"/> once on completion and count as observed (BlockOn's wake-up); before it is scheduled.</summary>
     internal void SetCompletionNotify(Action notify)
@@ -478,6 +496,7 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
     public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
     {
         ArgumentNullException.ThrowIfNull(continuation);
+        Debug.Assert((_rootState & JoinSetMemberFlag) == 0, "a JoinSet member's join-target slot holds its set: it is never joined through a handle");
         object? target = null;
         if ((flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0)
         {

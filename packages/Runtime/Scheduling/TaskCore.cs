@@ -129,16 +129,32 @@ internal abstract partial class TaskCore : SynchronizationContext
 
     public RuntimeCore Runtime => Scheduler.Runtime;
 
-    public long PollCount { get; private set; }
+    /// <summary>
+    /// Polls so far. Kept in 32 bits (it stops at <see cref="uint.MaxValue"/>, over four billion polls)
+    /// with <see cref="_lastPollEnd"/> beside it: two longs would make every task object 8 bytes larger.
+    /// </summary>
+    public long PollCount => Volatile.Read(ref _pollCount);
+
+    private uint _pollCount;
 
     /// <summary>
-    /// <see cref="Environment.TickCount64"/> (real time, milliseconds) when the last poll ended; 0
-    /// before the first poll. Real time on purpose: "how long has this task been stuck" is a
-    /// wall-clock question even under a paused test clock. A busy scheduler thread reads the clock
-    /// once per 16 polls (<see cref="ThreadData.PollEndMilliseconds"/>), so the value may be early by
-    /// the length of the few polls before it on that thread: fine for a diagnostic in milliseconds.
+    /// The low 32 bits of <see cref="Environment.TickCount64"/> (real time, milliseconds) when the last
+    /// poll ended. Real time on purpose: "how long has this task been stuck" is a wall-clock question
+    /// even under a paused test clock. A busy scheduler thread reads the clock once per 16 polls
+    /// (<see cref="ThreadData.PollEndMilliseconds"/>), so the value may be early by the length of the
+    /// few polls before it on that thread: fine for a diagnostic in milliseconds.
     /// </summary>
-    public long LastPollEndMilliseconds { get; private set; }
+    private uint _lastPollEnd;
+
+    /// <summary>
+    /// Milliseconds from the end of the last poll to <paramref name="nowMilliseconds"/> (a
+    /// <see cref="Environment.TickCount64"/> reading); meaningless before the first poll. Computed on
+    /// the low 32 bits, so it is exact for a task idle less than 49 days.
+    /// </summary>
+    public long MillisecondsSinceLastPoll(long nowMilliseconds) => MillisecondsSince(Volatile.Read(ref _lastPollEnd), nowMilliseconds);
+
+    /// <summary>Milliseconds from a clock reading kept in its low 32 bits to a full one (exact within 49 days).</summary>
+    internal static long MillisecondsSince(uint lowBits, long nowMilliseconds) => (uint)((uint)nowMilliseconds - lowBits);
 
     // Intrusive links owned by other components; each is touched only under that component's lock.
     internal TaskCore? QueueNext;
@@ -424,8 +440,12 @@ internal abstract partial class TaskCore : SynchronizationContext
         }
 
         CheckRootAfterPoll(thread);
-        PollCount++;
-        LastPollEndMilliseconds = thread.PollEndMilliseconds();
+        if (_pollCount != uint.MaxValue)
+        {
+            _pollCount++;
+        }
+
+        _lastPollEnd = (uint)thread.PollEndMilliseconds();
         runtime.Hooks.AfterPoll?.Invoke(new TaskMeta(this));
 
         // Yielded continuations join the ordinary queue now that this poll is over.

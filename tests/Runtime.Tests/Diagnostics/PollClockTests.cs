@@ -10,6 +10,17 @@ namespace SpindleTests.Diagnostics;
 /// </summary>
 public sealed class PollClockTests
 {
+    [Theory]
+    [InlineData(1_000L, 1_000L, 0L)]
+    [InlineData(1_000L, 61_000L, 60_000L)]
+    // The clock passed a multiple of 2^32 ms between the poll and the reading.
+    [InlineData(0xFFFF_FFF0L, 0x1_0000_0010L, 0x20L)]
+    [InlineData(0x2_FFFF_FFFFL, 0x3_0000_0000L, 1L)]
+    public void TimeSinceAPoll_IsExactAcrossTheWrapOfItsStoredBits(long pollEnd, long now, long expected)
+    {
+        Assert.Equal(expected, TaskCore.MillisecondsSince((uint)pollEnd, now));
+    }
+
     [Fact]
     public void OutsideASchedulerLoop_EveryPollReadsTheClock()
     {
@@ -89,7 +100,8 @@ public sealed class PollClockTests
             }));
             await Waiting.UntilAsync(() => waiter.PollCount == 2 && waiter.SnapshotState() == TaskState.Idle);
             never.SetResult();
-            return (wokenAt, waiter.LastPollEndMilliseconds);
+            long now = Environment.TickCount64;
+            return (wokenAt, now - waiter.MillisecondsSinceLastPoll(now));
         });
 
         Assert.True(seen.PollEnd >= seen.WokenAt,
