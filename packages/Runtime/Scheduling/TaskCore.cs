@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Threading;
 using Spindle.Diagnostics;
@@ -260,7 +261,7 @@ internal abstract partial class TaskCore : SynchronizationContext
     public void Enqueue(Delegate callback, object? state)
     {
         EnterLock();
-        _pending.Enqueue(callback, state);
+        EnqueuePendingLocked(callback, state);
         ExitLock();
         Wake(hint: ScheduleHint.Normal);
     }
@@ -272,17 +273,27 @@ internal abstract partial class TaskCore : SynchronizationContext
         if (thread is not null && ReferenceEquals(thread.Task, this))
         {
             // Yields happen only inside a poll, on its thread (ThreadData.Yielded).
-            thread.Yielded.Enqueue(callback, state);
+            thread.Yielded.Enqueue(callback, state, ref thread.YieldedRest);
         }
         else
         {
             // Not inside this task's poll (no Spindle leaf does this): an ordinary wake, scheduled as a yield.
             EnterLock();
-            _pending.Enqueue(callback, state);
+            EnqueuePendingLocked(callback, state);
             ExitLock();
         }
 
         Wake(hint: ScheduleHint.Yield);
+    }
+
+    /// <summary>Appends to the pending queue (under the lock), spilling past its inline entry into the extras.</summary>
+    private void EnqueuePendingLocked(Delegate callback, object? state)
+    {
+        if (!_pending.TryEnqueueFirst(callback, state))
+        {
+            TaskExtras extras = Extras;
+            (extras.PendingRest ??= new Queue<(Delegate, object?)>()).Enqueue((callback, state));
+        }
     }
 
     private void Wake(ScheduleHint hint)
@@ -340,7 +351,7 @@ internal abstract partial class TaskCore : SynchronizationContext
         while (true)
         {
             EnterLock();
-            bool got = _pending.TryDequeue(out Delegate callback, out object? state);
+            bool got = _pending.TryDequeue(out Delegate callback, out object? state, ExtrasIfCreated?.PendingRest);
             ExitLock();
             if (!got)
             {
@@ -387,10 +398,13 @@ internal abstract partial class TaskCore : SynchronizationContext
         // only then is there anything to set aside (copying the struct costs a write barrier per field).
         bool nestedYields = !thread.Yielded.IsEmpty;
         ContinuationQueue outerYielded = default;
+        Queue<(Delegate, object?)>? outerYieldedRest = null;
         if (nestedYields)
         {
             outerYielded = thread.Yielded;
+            outerYieldedRest = thread.YieldedRest;
             thread.Yielded = default;
+            thread.YieldedRest = null;
         }
         int outerBudget = thread.CoopRemaining;
         SynchronizationContext? previousContext = SynchronizationContext.Current;
@@ -453,7 +467,11 @@ internal abstract partial class TaskCore : SynchronizationContext
         if (!thread.Yielded.IsEmpty)
         {
             EnterLock();
-            _pending.TakeAll(ref thread.Yielded);
+            while (thread.Yielded.TryDequeue(out Delegate callback, out object? state, thread.YieldedRest))
+            {
+                EnqueuePendingLocked(callback, state);
+            }
+
             ExitLock();
             yielded = true;
         }
@@ -461,6 +479,7 @@ internal abstract partial class TaskCore : SynchronizationContext
         if (nestedYields)
         {
             thread.Yielded = outerYielded;
+            thread.YieldedRest = outerYieldedRest;
         }
 
         s = Volatile.Read(ref _state);
@@ -556,7 +575,7 @@ internal abstract partial class TaskCore : SynchronizationContext
         }
 
         EnterLock();
-        bool got = _pending.TryDequeue(out callback, out state);
+        bool got = _pending.TryDequeue(out callback, out state, ExtrasIfCreated?.PendingRest);
         ExitLock();
         return got;
     }

@@ -23,6 +23,9 @@ internal sealed class TaskExtras
     /// <summary>The name given at spawn, or null.</summary>
     public string? Name;
 
+    /// <summary>Where the task's queue of pending continuations spills past its inline entry (<see cref="ContinuationQueue"/>).</summary>
+    public Queue<(Delegate Callback, object? State)>? PendingRest;
+
     /// <summary>The source behind the task's <see cref="CancellationToken"/>, created on first request.</summary>
     public CancellationTokenSource? Cts;
 

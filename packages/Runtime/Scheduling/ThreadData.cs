@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using Spindle.Internal;
 
 namespace Spindle.Scheduling;
@@ -29,6 +30,9 @@ internal sealed class ThreadData
     /// moves them to the task's queue. A nested poll saves and restores the outer poll's list.
     /// </summary>
     public ContinuationQueue Yielded;
+
+    /// <summary>Where <see cref="Yielded"/> spills past its first entry (set aside with it by a nested poll).</summary>
+    public Queue<(Delegate Callback, object? State)>? YieldedRest;
 
     /// <summary>Coop budget left in the current poll (<see cref="Coop"/>).</summary>
     public int CoopRemaining;

@@ -324,6 +324,83 @@ public sealed class SpawnJoinTests
 
     [Theory]
     [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Continuations_QueuedWhileTheTaskRuns_RunInTheOrderTheyArrived(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        List<int> order = Rt.Run(runtime, async () => await SpindleTask.Spawn(async () =>
+        {
+            var order = new List<int>();
+            // Two rounds: the second refills the queue the first one spilled into and drained.
+            for (int round = 0; round < 2; round++)
+            {
+                TaskCompletionSource[] gates = [new(), new(), new(), new()];
+                Task[] chains = new Task[gates.Length];
+                for (int i = 0; i < gates.Length; i++)
+                {
+                    chains[i] = AddAfter(gates[i].Task, order, (10 * round) + i);
+                }
+
+                // Opened from another thread while this poll still runs: each continuation is posted
+                // to the task and waits in its queue, in the order the gates open.
+                using var opened = new ManualResetEventSlim();
+                _ = Task.Run(() =>
+                {
+                    foreach (int i in new[] { 2, 0, 3, 1 })
+                    {
+                        gates[i].SetResult();
+                    }
+
+                    opened.Set();
+                });
+                Assert.True(opened.Wait(Rt.Bound), "the gates were not opened");
+                await Task.WhenAll(chains);
+            }
+
+            return order;
+        }));
+
+        Assert.Equal([2, 0, 3, 1, 12, 10, 13, 11], order);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Yields_OfSeveralChainsInOnePoll_ResumeInTheOrderTheyYielded(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        List<int> order = Rt.Run(runtime, async () => await SpindleTask.Spawn(async () =>
+        {
+            var order = new List<int>();
+            for (int round = 0; round < 2; round++)
+            {
+                Task[] chains = new Task[4];
+                for (int i = 0; i < chains.Length; i++)
+                {
+                    chains[i] = AddAfterYield(order, (10 * round) + i);
+                }
+
+                await Task.WhenAll(chains);
+            }
+
+            return order;
+        }));
+
+        Assert.Equal([0, 1, 2, 3, 10, 11, 12, 13], order);
+    }
+
+    private static async Task AddAfter(Task gate, List<int> order, int value)
+    {
+        await gate;
+        order.Add(value);
+    }
+
+    private static async Task AddAfterYield(List<int> order, int value)
+    {
+        await SpindleTask.YieldAsync();
+        order.Add(value);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
     public void CurrentId_InsideTask_MatchesHandle_AndNullOutside(RuntimeFlavor flavor)
     {
         using Runtime runtime = Rt.Build(flavor);
