@@ -513,7 +513,20 @@ internal sealed class TaskCell<T> : TaskCore, IValueTaskSource<T>, IValueTaskSou
             {
                 // Complete either finds the continuation (and claims it) or had not set Complete
                 // before the store above; either way it is dispatched once.
-                (target as TaskCore)?.AddWaitingLeaf(this);
+                if (target is TaskCore joiner)
+                {
+                    TaskCore.AfterJoinStoredForTests?.Invoke(joiner);
+                    // Registered after the store, so that an abort that finds the registration also
+                    // finds the continuation to cancel. A claim (by Complete or a cancel) between the
+                    // store and the registration removed a registration that was not there yet, and
+                    // would leave this one behind: a dump would list the join as still waited on.
+                    joiner.AddWaitingLeaf(this);
+                    if (!ReferenceEquals(Volatile.Read(ref _joinContinuation), continuation))
+                    {
+                        joiner.RemoveWaitingLeaf(this);
+                    }
+                }
+
                 return;
             }
 

@@ -103,6 +103,13 @@ internal abstract partial class TaskCore : SynchronizationContext
     /// <summary>The task being polled on this thread, or null.</summary>
     public static new TaskCore? Current => ThreadData.CurrentTask;
 
+    /// <summary>
+    /// Test seam, null outside tests: called with the joining task, on its thread, between the store of
+    /// its join continuation and its registration as waiting on the join, a window no test can
+    /// otherwise reach (a completion claiming the join there is what the registration must survive).
+    /// </summary>
+    internal static Action<TaskCore>? AfterJoinStoredForTests;
+
     public long Id { get; }
 
     public string? Name => Volatile.Read(ref _extras)?.Name;

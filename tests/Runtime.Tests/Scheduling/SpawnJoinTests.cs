@@ -199,6 +199,70 @@ public sealed class SpawnJoinTests
 
     [Theory]
     [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
+    public void Join_ClaimedBeforeTheJoinerRegisteredItsWait_LeavesNoWaitBehind(RuntimeFlavor flavor)
+    {
+        using Runtime runtime = Rt.Build(flavor);
+        var root = new InlineSource();
+        (int Value, LeafInfo? After) seen = Rt.Run(runtime, async () =>
+        {
+            JoinHandle<int> handle = SpindleTask.Spawn(() => new ValueTask<int>(root, 0));
+            await Waiting.UntilAsync(() => root.HasContinuation);
+            TaskCore joiner = TaskCore.Current!;
+            // The target's root completes, and the target with it, right after the joiner stored its
+            // continuation and before it registered its wait: the completion claims the join first.
+            TaskCore.AfterJoinStoredForTests = task =>
+            {
+                if (ReferenceEquals(task, joiner))
+                {
+                    TaskCore.AfterJoinStoredForTests = null;
+                    root.SetResult(7);
+                }
+            };
+            try
+            {
+                int value = await handle;
+                return (value, joiner.DescribeWait());
+            }
+            finally
+            {
+                TaskCore.AfterJoinStoredForTests = null;
+            }
+        });
+
+        Assert.Equal(7, seen.Value);
+        Assert.True(root.Completed, "the seam never ran: the join did not wait");
+        Assert.True(seen.After is null, $"after the join returned, the joiner was still listed as waiting on {seen.After?.Kind} {seen.After?.Resource}");
+    }
+
+    /// <summary>A root whose completion runs its continuation inline, on the completing thread, whatever context it was registered in.</summary>
+    private sealed class InlineSource : System.Threading.Tasks.Sources.IValueTaskSource<int>
+    {
+        private System.Threading.Tasks.Sources.ManualResetValueTaskSourceCore<int> _core;
+        private volatile bool _hasContinuation;
+
+        public bool HasContinuation => _hasContinuation;
+
+        public bool Completed { get; private set; }
+
+        public void SetResult(int value)
+        {
+            Completed = true;
+            _core.SetResult(value);
+        }
+
+        public int GetResult(short token) => _core.GetResult(token);
+
+        public System.Threading.Tasks.Sources.ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, System.Threading.Tasks.Sources.ValueTaskSourceOnCompletedFlags flags)
+        {
+            _core.OnCompleted(continuation, state, token, System.Threading.Tasks.Sources.ValueTaskSourceOnCompletedFlags.None);
+            _hasContinuation = true;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
     public void Join_ThroughAsValueTask_IsDescribedAtItsLine(RuntimeFlavor flavor)
     {
         using Runtime runtime = Rt.Build(flavor);
