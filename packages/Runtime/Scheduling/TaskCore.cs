@@ -59,6 +59,9 @@ internal abstract partial class TaskCore : SynchronizationContext
     private ContinuationQueue _pending;
     private TaskExtras? _extras;
 
+    /// <summary>Where the task was spawned (shared by the tasks spawned at the same place).</summary>
+    private readonly SpawnSite _spawnSite;
+
     protected TaskCore(long id, Scheduler scheduler, string? name, string? spawnFile, int spawnLine, string? spawnMember)
     {
         Scheduler = scheduler;
@@ -68,9 +71,7 @@ internal abstract partial class TaskCore : SynchronizationContext
             _extras = new TaskExtras { Name = name };
         }
 
-        SpawnFilePath = spawnFile;
-        SpawnLineNumber = spawnLine;
-        SpawnMemberName = spawnMember;
+        _spawnSite = SpawnSite.Of(spawnFile, spawnLine, spawnMember);
     }
 
     /// <summary>
@@ -126,11 +127,14 @@ internal abstract partial class TaskCore : SynchronizationContext
         return Interlocked.CompareExchange(ref _extras, created, null) ?? created;
     }
 
-    public string? SpawnFilePath { get; }
+    /// <summary>Where the task was spawned, shared with the other tasks spawned there.</summary>
+    internal SpawnSite SpawnSite => _spawnSite;
 
-    public int SpawnLineNumber { get; }
+    public string? SpawnFilePath => _spawnSite.FilePath;
 
-    public string? SpawnMemberName { get; }
+    public int SpawnLineNumber => _spawnSite.LineNumber;
+
+    public string? SpawnMemberName => _spawnSite.MemberName;
 
     /// <summary>The scheduler that polls this task (a runtime flavour, a LocalSet or the blocking pool).</summary>
     public Scheduler Scheduler { get; set; }
