@@ -390,38 +390,25 @@ public sealed class SpawnJoinTests
     [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
     public void Continuations_QueuedWhileTheTaskRuns_RunInTheOrderTheyArrived(RuntimeFlavor flavor)
     {
-        using Runtime runtime = Rt.Build(flavor);
-        List<int> order = Rt.Run(runtime, async () => await SpindleTask.Spawn(async () =>
+        List<int> order = OrderOfTwoRounds(flavor, (order, round) =>
         {
-            var order = new List<int>();
-            // Two rounds: the second refills the queue the first one spilled into and drained.
-            for (int round = 0; round < 2; round++)
+            TaskCompletionSource[] gates = [new(), new(), new(), new()];
+            Task[] chains = gates.Select((gate, i) => AddAfter(gate.Task, order, (10 * round) + i)).ToArray();
+            // Opened from another thread while this poll still runs: each continuation is posted
+            // to the task and waits in its queue, in the order the gates open.
+            using var opened = new ManualResetEventSlim();
+            _ = Task.Run(() =>
             {
-                TaskCompletionSource[] gates = [new(), new(), new(), new()];
-                Task[] chains = new Task[gates.Length];
-                for (int i = 0; i < gates.Length; i++)
+                foreach (int i in new[] { 2, 0, 3, 1 })
                 {
-                    chains[i] = AddAfter(gates[i].Task, order, (10 * round) + i);
+                    gates[i].SetResult();
                 }
 
-                // Opened from another thread while this poll still runs: each continuation is posted
-                // to the task and waits in its queue, in the order the gates open.
-                using var opened = new ManualResetEventSlim();
-                _ = Task.Run(() =>
-                {
-                    foreach (int i in new[] { 2, 0, 3, 1 })
-                    {
-                        gates[i].SetResult();
-                    }
-
-                    opened.Set();
-                });
-                Assert.True(opened.Wait(Rt.Bound), "the gates were not opened");
-                await Task.WhenAll(chains);
-            }
-
-            return order;
-        }));
+                opened.Set();
+            });
+            Assert.True(opened.Wait(Rt.Bound), "the gates were not opened");
+            return chains;
+        });
 
         Assert.Equal([2, 0, 3, 1, 12, 10, 13, 11], order);
     }
@@ -430,25 +417,30 @@ public sealed class SpawnJoinTests
     [MemberData(nameof(Rt.Flavors), MemberType = typeof(Rt))]
     public void Yields_OfSeveralChainsInOnePoll_ResumeInTheOrderTheyYielded(RuntimeFlavor flavor)
     {
+        List<int> order = OrderOfTwoRounds(flavor, (order, round) =>
+            Enumerable.Range(0, 4).Select(i => AddAfterYield(order, (10 * round) + i)).ToArray());
+
+        Assert.Equal([0, 1, 2, 3, 10, 11, 12, 13], order);
+    }
+
+    /// <summary>
+    /// Runs two rounds inside one task (the second refills the queue the first one spilled into and
+    /// drained); each round starts chains that add to the order, inside the task's poll, and the task
+    /// then awaits them. Returns the order they added in.
+    /// </summary>
+    private static List<int> OrderOfTwoRounds(RuntimeFlavor flavor, Func<List<int>, int, Task[]> startRound)
+    {
         using Runtime runtime = Rt.Build(flavor);
-        List<int> order = Rt.Run(runtime, async () => await SpindleTask.Spawn(async () =>
+        return Rt.Run(runtime, async () => await SpindleTask.Spawn(async () =>
         {
             var order = new List<int>();
             for (int round = 0; round < 2; round++)
             {
-                Task[] chains = new Task[4];
-                for (int i = 0; i < chains.Length; i++)
-                {
-                    chains[i] = AddAfterYield(order, (10 * round) + i);
-                }
-
-                await Task.WhenAll(chains);
+                await Task.WhenAll(startRound(order, round));
             }
 
             return order;
         }));
-
-        Assert.Equal([0, 1, 2, 3, 10, 11, 12, 13], order);
     }
 
     private static async Task AddAfter(Task gate, List<int> order, int value)
